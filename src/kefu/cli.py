@@ -1,0 +1,140 @@
+"""The ``kefu`` command: run the embedded server, load demo data, manage, work the queue.
+
+    kefu run [--host H] [--port P]   migrate, load the demo on an empty database, serve
+    kefu demo                        load the demo data (idempotent)
+    kefu worker                      work background tasks (scale-out deployments)
+    kefu manage ARGS...              Django management commands
+
+``--data-dir`` (or ``KEFU_DATA_DIR``, default ``./kefu-data``) holds all embedded state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kefu", description="Kefu (客服) customer support.")
+    parser.add_argument("--data-dir", help="directory for the embedded database, uploads and "
+                        "models (default: $KEFU_DATA_DIR or ./kefu-data)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run Kefu (migrate, demo data on first start, serve)")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    run.add_argument("--no-worker", action="store_true",
+                     help="do not work background tasks in this process")
+    commands.add_parser("demo", help="load the demo data into the data directory")
+    commands.add_parser("worker", help="work background tasks until stopped")
+    manage = commands.add_parser("manage", help="run a Django management command",
+                                 add_help=False)
+    manage.add_argument("arguments", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    if arguments.data_dir:
+        os.environ["KEFU_DATA_DIR"] = str(Path(arguments.data_dir).expanduser().resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
+    if arguments.command == "manage":
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["kefu manage", *arguments.arguments])
+        return 0
+    import django
+
+    django.setup()
+    if arguments.command == "demo":
+        _migrate()
+        _load_demo(always_print=True)
+        return 0
+    if arguments.command == "worker":
+        _migrate()
+        _work_forever()
+        return 0
+    return _run(arguments.host, arguments.port, demo=not arguments.no_demo,
+                worker=not arguments.no_worker)
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _load_demo(*, always_print: bool) -> None:
+    from kefu.demo import DEMO_PASSWORD, load_demo
+
+    result = load_demo()
+    if result.created:
+        print("Loaded the demo exchange (NovaEx) with staff, customers and conversations.")
+    elif always_print:
+        print("The database already has staff accounts; demo data left as it was.")
+    if result.created or always_print:
+        print(f"\nDemo staff sign-in (password for all: {DEMO_PASSWORD}):")
+        for person in result.staff:
+            secret = person.totp_secret or "(enrols an authenticator at first sign-in)"
+            print(f"  {person.username:<10} {person.role.label:<14} TOTP secret: {secret}")
+        print("Add a secret to any authenticator app, or print the current code with:\n"
+              "  python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"\n")
+
+
+def _start_embedded_worker() -> threading.Thread | None:
+    """Work the database task queue in a background thread of this process."""
+    from django.conf import settings
+
+    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+        return None
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(queue_names=["*"], interval=1.0, batch=False, backend_name="default",
+                    startup_delay=False, max_tasks=None, worker_id="embedded",
+                    excluded_queue_names=[])
+    thread = threading.Thread(target=worker.run, name="kefu-worker", daemon=True)
+    thread.start()
+    return thread
+
+
+def _work_forever() -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    backend = settings.TASKS["default"]["BACKEND"]
+    if backend == "django_tasks_rq.RQBackend":
+        call_command("rqworker", "default", job_class="django_tasks_rq.Job")
+    elif backend == "django_tasks_db.DatabaseBackend":
+        call_command("db_worker", queue_name="*")
+    else:
+        print(f"Tasks run inline with {backend}; there is no queue to work.")
+
+
+def _run(host: str, port: int, *, demo: bool, worker: bool) -> int:
+    import uvicorn
+    from django.conf import settings
+
+    _migrate()
+    if demo:
+        _load_demo(always_print=False)
+    if worker:
+        _start_embedded_worker()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only
+    print(f"Kefu is running with data in {settings.DATA_DIR}")
+    print(f"  help center and chat widget: http://{shown}:{port}/")
+    print(f"  agent console:               http://{shown}:{port}/console/")
+    print(f"  API (OpenAPI schema):        http://{shown}:{port}/api/v1/docs")
+    sys.stdout.flush()
+    uvicorn.run("kefu.asgi:application", host=host, port=port, lifespan="off",
+                log_level="warning", ws_max_size=65536, proxy_headers=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""The staff console's websocket: live inbox updates, open conversations, typing and replies.
+
+Staff authenticate with their console session, which must have passed two-factor sign-in.
+On connect the socket joins the inbox groups of the queues the staff member works; a
+conversation's messages and typing arrive after a ``subscribe`` that passed the access check.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from kefu.accounts.middleware import SESSION_TWO_FACTOR_KEY
+from kefu.accounts.models import User
+from kefu.conversations import services
+from kefu.conversations.access import access_conversation, visible_queues
+from kefu.conversations.events import agent_group, customer_group, queue_group, staff_group
+from kefu.lib.errors import KefuError
+from kefu.lib.live import RELAY_TYPE, LiveEvent, collect_events, send_collected
+from kefu.lib.taxonomy import queues
+
+MAX_SUBSCRIPTIONS = 30
+MAX_FRAME_CHARS = 20_000
+
+
+def _staff_user_for_scope(scope: dict[str, Any]) -> User | None:
+    """The active staff member behind a websocket scope, if their session passed 2FA."""
+    user = scope.get("user")
+    session = scope.get("session")
+    if user is None or not user.is_authenticated or session is None:
+        return None
+    if not session.get(SESSION_TWO_FACTOR_KEY):
+        return None
+    return User.objects.filter(pk=user.pk, is_active=True).first()
+
+
+class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    user: User | None = None
+
+    async def connect(self) -> None:
+        self.user = await database_sync_to_async(_staff_user_for_scope)(self.scope)
+        if self.user is None:
+            await self.close()
+            return
+        self.subscriptions: set[int] = set()
+        worked = await database_sync_to_async(visible_queues)(self.user)
+        self.groups_joined = [agent_group(self.user.pk)] + [
+            queue_group(queue) for queue in (worked if worked is not None else queues())
+        ]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "ready"})
+
+    async def disconnect(self, code: int) -> None:
+        if self.user is None:
+            return
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for conversation_id in self.subscriptions:
+            await self.channel_layer.group_discard(staff_group(conversation_id), self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            await self.send_error("invalid_input", _("Messages must be text of reasonable size."))
+            return
+        await super().receive(text_data=text_data)
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self.send_error("invalid_input", _("Messages must be JSON objects."))
+            return
+        kind = content.get("type")
+        conversation_id = content.get("conversation")
+        if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
+            await self.send_error("invalid_input", _("Name a conversation by its number."))
+            return
+        if kind == "subscribe":
+            await self.on_subscribe(conversation_id)
+        elif kind == "unsubscribe":
+            await self.on_unsubscribe(conversation_id)
+        elif kind == "typing":
+            await self.on_typing(conversation_id, bool(content.get("is_typing")))
+        elif kind == "reply":
+            await self.on_reply(conversation_id, content)
+        else:
+            await self.send_error("invalid_input", _("Unknown message type."))
+
+    async def on_subscribe(self, conversation_id: int) -> None:
+        assert self.user is not None
+        if conversation_id in self.subscriptions:
+            return
+        if len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
+            await self.send_error("invalid_input", _("Too many open conversations."))
+            return
+        try:
+            await database_sync_to_async(access_conversation)(self.user, conversation_id)
+        except KefuError as error:
+            await self.send_error(str(error.code), str(error.message), conversation=conversation_id)
+            return
+        self.subscriptions.add(conversation_id)
+        await self.channel_layer.group_add(staff_group(conversation_id), self.channel_name)
+        await self.send_json({"type": "subscribed", "conversation": conversation_id})
+
+    async def on_unsubscribe(self, conversation_id: int) -> None:
+        if conversation_id in self.subscriptions:
+            self.subscriptions.discard(conversation_id)
+            await self.channel_layer.group_discard(staff_group(conversation_id), self.channel_name)
+
+    async def on_typing(self, conversation_id: int, is_typing: bool) -> None:
+        assert self.user is not None
+        if conversation_id not in self.subscriptions:
+            return
+        await self.channel_layer.group_send(customer_group(conversation_id), {
+            "type": RELAY_TYPE,
+            "payload": {"type": "typing", "conversation": conversation_id, "author_type": "agent",
+                        "name": self.user.public_name, "is_typing": is_typing},
+        })
+
+    async def on_reply(self, conversation_id: int, content: dict[str, Any]) -> None:
+        body = content.get("body")
+        client_id = content.get("client_id") or ""
+        if not isinstance(body, str) or not isinstance(client_id, str):
+            await self.send_error("invalid_input", _("A reply needs a text body."))
+            return
+        if conversation_id not in self.subscriptions:
+            await self.send_error("not_found", _("Not found."), conversation=conversation_id)
+            return
+        try:
+            posted, collected = await database_sync_to_async(self._reply)(
+                conversation_id, body, client_id[:64], bool(content.get("is_internal")))
+        except KefuError as error:
+            await self.send_error(str(error.code), str(error.message), client_id=client_id)
+            return
+        await self.send_json({"type": "ack", "client_id": client_id,
+                              "message_id": posted.message.pk, "created": posted.created})
+        await send_collected(collected)
+
+    def _reply(self, conversation_id: int, body: str, client_id: str,
+               is_internal: bool) -> tuple[services.PostedMessage, list[LiveEvent]]:
+        assert self.user is not None
+        # Access may have been lost since subscribing (transfer to another team): check again.
+        access_conversation(self.user, conversation_id)
+        with collect_events() as collected:
+            posted = services.post_agent_message(self.user, conversation_id, body=body,
+                                                 client_id=client_id, is_internal=is_internal)
+        return posted, list(collected)
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])
+
+    async def send_error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, **extra})

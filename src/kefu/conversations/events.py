@@ -1,0 +1,164 @@
+"""Timeline rows, audit rows and the live updates of conversations.
+
+Groups:
+- ``conversation.<id>.customer``: the customer's widget or tracking page (no internal notes);
+- ``conversation.<id>.staff``: consoles that have the conversation open;
+- ``queue.<queue>``: inboxes of staff who see that queue;
+- ``agent.<user id>``: one staff member's consoles (assignments).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from kefu.accounts.events import record_audit
+from kefu.accounts.models import User
+from kefu.conversations.models import (
+    Attachment,
+    Conversation,
+    Message,
+    TimelineEvent,
+    TimelineKind,
+)
+from kefu.lib.live import publish_on_commit
+
+
+def customer_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}.customer"
+
+
+def staff_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}.staff"
+
+
+def queue_group(queue: str) -> str:
+    return f"queue.{queue}"
+
+
+def agent_group(user_id: int) -> str:
+    return f"agent.{user_id}"
+
+
+class AttachmentPayload(TypedDict):
+    id: int
+    name: str
+    content_type: str
+    size: int
+
+
+class MessagePayload(TypedDict):
+    id: int
+    conversation: int
+    author_type: str
+    author_name: str
+    body: str
+    is_internal: bool
+    client_id: str
+    created_at: str
+    attachments: list[AttachmentPayload]
+
+
+class ConversationPayload(TypedDict):
+    id: int
+    status: str
+    priority: int
+    queue: str
+    assignee: int | None
+    last_message_at: str
+
+
+def attachment_payload(attachment: Attachment) -> AttachmentPayload:
+    return {
+        "id": attachment.pk,
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+    }
+
+
+def message_payload(message: Message, attachments: list[Attachment] | None = None) -> MessagePayload:
+    """The JSON form of a message, the same for customers and staff (who see notes too)."""
+    author_name = ""
+    if message.author is not None:
+        author_name = message.author.public_name
+    return {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "author_type": message.author_type,
+        "author_name": author_name,
+        "body": message.body,
+        "is_internal": message.is_internal,
+        "client_id": message.client_id,
+        "created_at": message.created_at.isoformat(),
+        "attachments": [attachment_payload(a) for a in (attachments or [])],
+    }
+
+
+def conversation_payload(conversation: Conversation) -> ConversationPayload:
+    return {
+        "id": conversation.pk,
+        "status": conversation.status,
+        "priority": conversation.priority,
+        "queue": conversation.queue,
+        "assignee": conversation.assignee_id,
+        "last_message_at": conversation.last_message_at.isoformat(),
+    }
+
+
+def _inbox_groups(conversation: Conversation, previous_queue: str = "",
+                  previous_assignee_id: int | None = None) -> list[str]:
+    groups = {queue_group(conversation.queue)}
+    if previous_queue:
+        groups.add(queue_group(previous_queue))
+    for user_id in (conversation.assignee_id, previous_assignee_id):
+        if user_id:
+            groups.add(agent_group(user_id))
+    return sorted(groups)
+
+
+def publish_message(message: Message, conversation: Conversation,
+                    attachments: list[Attachment] | None = None) -> None:
+    """Tell the customer (unless it is a note), open consoles and inboxes about a message."""
+    payload = message_payload(message, attachments)
+    event: dict[str, Any] = {"type": "message", "message": payload}
+    if not message.is_internal:
+        publish_on_commit([customer_group(conversation.pk)], event)
+    publish_on_commit([staff_group(conversation.pk)], event)
+    publish_on_commit(
+        _inbox_groups(conversation),
+        {"type": "inbox.changed", "conversation": conversation_payload(conversation)},
+    )
+
+
+def publish_conversation_changed(conversation: Conversation, *, previous_queue: str = "",
+                                 previous_assignee_id: int | None = None) -> None:
+    """Tell consoles and the customer that status, priority, queue or assignee changed."""
+    payload: dict[str, Any] = {
+        "type": "conversation.changed",
+        "conversation": conversation_payload(conversation),
+    }
+    publish_on_commit([staff_group(conversation.pk)], payload)
+    publish_on_commit([customer_group(conversation.pk)], {
+        "type": "conversation.changed",
+        "conversation": {"id": conversation.pk, "status": conversation.status},
+    })
+    publish_on_commit(
+        _inbox_groups(conversation, previous_queue, previous_assignee_id),
+        {"type": "inbox.changed", "conversation": conversation_payload(conversation)},
+    )
+
+
+def record_timeline(conversation: Conversation, kind: TimelineKind, *, actor: User | None = None,
+                    data: dict[str, Any] | None = None) -> TimelineEvent:
+    """Add one event to the conversation's timeline."""
+    return TimelineEvent.objects.create(
+        conversation=conversation, kind=kind, actor=actor, data=data or {}
+    )
+
+
+def audit_conversation(actor: User, action: str, conversation: Conversation, *,
+                       before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+                       ip_address: str | None = None) -> None:
+    """Audit a staff action on a conversation."""
+    record_audit(actor, action, target_type="conversation", target_id=conversation.pk,
+                 before=before, after=after, ip_address=ip_address)

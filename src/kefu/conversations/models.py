@@ -1,0 +1,318 @@
+"""Customers, their conversations, the messages and files in them, and each one's timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kefu.lib.taxonomy import DEFAULT_QUEUE, intents, queue_name
+
+
+class Language(models.TextChoices):
+    """Languages Kefu speaks with customers."""
+
+    EN = "en", _("English")
+    ZH = "zh", _("Chinese")
+
+
+class VipTier(models.IntegerChoices):
+    REGULAR = 0, _("Regular")
+    VIP1 = 1, _("VIP 1")
+    VIP2 = 2, _("VIP 2")
+    VIP3 = 3, _("VIP 3")
+    INSTITUTIONAL = 9, _("Institutional")
+
+
+class SecurityLevel(models.TextChoices):
+    """How closely the risk team watches the account."""
+
+    NORMAL = "normal", _("Normal")
+    ELEVATED = "elevated", _("Elevated")
+    HIGH = "high", _("High risk")
+
+
+class Customer(models.Model):
+    """A customer of the exchange, as far as support knows them.
+
+    ``external_id`` is the exchange's own user id when the customer is identified; anonymous
+    widget visitors have a ``visitor_id`` instead, and ticket-form customers an email.
+    """
+
+    external_id = models.CharField(_("exchange user id"), max_length=64, null=True, blank=True)
+    visitor_id = models.CharField(max_length=64, null=True, blank=True)
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.EN
+    )
+    vip_tier = models.PositiveSmallIntegerField(
+        _("VIP tier"), choices=VipTier.choices, default=VipTier.REGULAR
+    )
+    security_level = models.CharField(
+        _("security level"), max_length=12, choices=SecurityLevel.choices, default=SecurityLevel.NORMAL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="customer_unique_external_id"),
+            models.UniqueConstraint(fields=["visitor_id"], name="customer_unique_visitor_id"),
+        ]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """A name to show staff: the name, else the email, else the exchange id."""
+        return self.name or self.email or self.external_id or str(_("Visitor"))
+
+    @property
+    def is_vip(self) -> bool:
+        return self.vip_tier > VipTier.REGULAR
+
+
+class Channel(models.TextChoices):
+    """Where a conversation came from (and where replies go back to)."""
+
+    WIDGET = "widget", _("Chat widget")
+    FORM = "form", _("Ticket form")
+    API = "api", _("API")
+    EMAIL = "email", _("Email")
+    TELEGRAM = "telegram", _("Telegram")
+    PHONE = "phone", _("Phone")
+
+
+class Status(models.TextChoices):
+    """Open: waiting on us. Pending: waiting on the customer. Resolved: answered, may reopen.
+    Closed: final."""
+
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Conversation(models.Model):
+    """One customer problem, on one channel, from first message to resolution.
+
+    A conversation from the ticket form or the API is also called a ticket; its ``number`` is
+    what the customer quotes, and ``tracking_token`` opens its private tracking page.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    queue = models.CharField(_("queue"), max_length=40, default=DEFAULT_QUEUE)
+    intent = models.CharField(_("intent"), max_length=60, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.EN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+        verbose_name=_("assignee"),
+    )
+    tracking_token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_message_at = models.DateTimeField(_("last message"))
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-last_message_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-last_message_at", "-id"], name="conv_recent"),
+            models.Index(fields=["status", "-last_message_at", "-id"], name="conv_status_recent"),
+            models.Index(fields=["queue", "-last_message_at", "-id"], name="conv_queue_recent"),
+            models.Index(
+                fields=["assignee", "-last_message_at", "-id"], name="conv_assignee_recent"
+            ),
+            models.Index(fields=["customer", "-last_message_at"], name="conv_customer_recent"),
+        ]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+    @property
+    def number(self) -> int:
+        """The ticket number customers quote."""
+        return self.pk
+
+    @property
+    def queue_name(self) -> str:
+        return queue_name(self.queue)
+
+    @property
+    def intent_name(self) -> str:
+        intent = intents().get(self.intent)
+        return intent.name if intent else ""
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == Status.CLOSED
+
+    @property
+    def is_waiting_on_us(self) -> bool:
+        return self.status == Status.OPEN
+
+
+class AuthorType(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    BOT = "bot", _("Bot")
+    SYSTEM = "system", _("System")
+
+
+class Message(models.Model):
+    """One message in a conversation. Internal notes are seen by staff only.
+
+    ``body`` is stored after secrets were redacted; ``redactions`` lists what was removed.
+    ``client_id`` is the sender's own id for the message, so a resend is not stored twice.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    author_type = models.CharField(max_length=10, choices=AuthorType.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    body = models.TextField()
+    language = models.CharField(max_length=8, blank=True)
+    is_internal = models.BooleanField(_("internal note"), default=False)
+    client_id = models.CharField(max_length=64, blank=True)
+    redactions: models.JSONField[Any] = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=~Q(client_id=""),
+                name="message_unique_client_id",
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "id"], name="message_conversation")]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.author_type}: {self.body[:40]}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """Uploads go under the conversation, with a random name nobody can guess or collide."""
+    return f"attachments/{instance.conversation_id}/{instance.storage_key}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file sent in a conversation. Served only to people who may read the conversation."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="attachments"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    storage_key = models.CharField(max_length=32, unique=True)
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=150)
+    content_type = models.CharField(max_length=80)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class TimelineKind(models.TextChoices):
+    CREATED = "created", _("Conversation started")
+    ASSIGNED = "assigned", _("Assigned")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    REOPENED = "reopened", _("Reopened by the customer")
+    SECRET_REDACTED = "secret_redacted", _("Secret removed from a customer message")
+
+
+class TimelineEvent(models.Model):
+    """Something that happened to a conversation, other than a message."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="timeline"
+    )
+    kind = models.CharField(max_length=30, choices=TimelineKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data: models.JSONField[Any] = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="timeline_conversation")]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.conversation_id}"
+
+
+class CannedResponse(models.Model):
+    """A saved reply agents insert and edit before sending."""
+
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"))
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    queue = models.CharField(_("queue"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+
+    def __str__(self) -> str:
+        return self.title

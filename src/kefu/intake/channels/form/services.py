@@ -1,0 +1,39 @@
+"""Tickets from the web form and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kefu.conversations import services as conversations
+from kefu.conversations.models import Channel, Conversation
+from kefu.lib.language import normalise_language
+from kefu.lib.uploads import CheckedUpload
+
+
+def create_ticket(
+    *,
+    email: str,
+    subject: str,
+    body: str,
+    name: str = "",
+    language: str = "",
+    external_id: str = "",
+    uploads: Sequence[CheckedUpload] = (),
+    from_api: bool = False,
+) -> Conversation:
+    """Open a ticket for the customer with this email (or exchange id) and return it."""
+    customer = conversations.identify_customer(
+        external_id=external_id or None,
+        email=email.strip().lower(),
+        name=name.strip(),
+        language=normalise_language(language),
+    )
+    posted = conversations.start_conversation(
+        customer=customer,
+        channel=Channel.API if from_api else Channel.FORM,
+        body=body,
+        subject=subject,
+        language=normalise_language(language) if language else None,
+        uploads=uploads,
+    )
+    return posted.conversation

@@ -1,0 +1,156 @@
+"""The customer's websocket, for the chat widget and a ticket's tracking page.
+
+Connect with ``?visitor=<visitor token>`` (widget) or ``?ticket=<tracking token>``. The server
+sends the history first, then every new message, typing and status change; the client sends
+``message`` (with its own ``client_id``, so a resend after a reconnect is stored once) and
+``typing``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from kefu.conversations.events import customer_group, staff_group
+from kefu.conversations.services import PostedMessage
+from kefu.intake import services
+from kefu.lib.errors import KefuError, RateLimited
+from kefu.lib.live import RELAY_TYPE, LiveEvent, collect_events, send_collected
+
+RATE_WINDOW_SECONDS = 10.0
+MAX_FRAME_CHARS = 20_000
+
+
+class CustomerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    session: services.CustomerSession | None = None
+
+    async def connect(self) -> None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("utf-8", "replace"))
+        try:
+            self.session = await database_sync_to_async(services.open_customer_session)(
+                visitor_token=query.get("visitor", [""])[0],
+                tracking_token=query.get("ticket", [""])[0],
+            )
+        except KefuError:
+            await self.close()
+            return
+        self.sent_at: deque[float] = deque()
+        await self.accept()
+        if self.session.conversation_id is not None:
+            await self.channel_layer.group_add(customer_group(self.session.conversation_id),
+                                               self.channel_name)
+        await self.send_history()
+
+    async def disconnect(self, code: int) -> None:
+        if self.session is not None and self.session.conversation_id is not None:
+            await self.channel_layer.group_discard(customer_group(self.session.conversation_id),
+                                                   self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            await self.send_error("invalid_input", _("Messages must be text of reasonable size."))
+            return
+        await super().receive(text_data=text_data)
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or self.session is None:
+            await self.send_error("invalid_input", _("Messages must be JSON objects."))
+            return
+        kind = content.get("type")
+        if kind == "message":
+            await self.on_message(content)
+        elif kind == "typing":
+            await self.on_typing(bool(content.get("is_typing")))
+        elif kind == "history":
+            await self.send_history()
+        else:
+            await self.send_error("invalid_input", _("Unknown message type."))
+
+    async def on_message(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        body = content.get("body")
+        client_id = content.get("client_id") or ""
+        if not isinstance(body, str) or not isinstance(client_id, str):
+            await self.send_error("invalid_input", _("A message needs a text body."))
+            return
+        try:
+            self.count_against_rate_limit()
+            previous_conversation = self.session.conversation_id
+            posted, collected = await database_sync_to_async(self._post)(body, client_id[:64])
+        except KefuError as error:
+            await self.send_error(str(error.code), str(error.message), client_id=client_id)
+            return
+        if posted.conversation.pk != previous_conversation:
+            if previous_conversation is not None:
+                await self.channel_layer.group_discard(customer_group(previous_conversation),
+                                                       self.channel_name)
+            await self.channel_layer.group_add(customer_group(posted.conversation.pk),
+                                               self.channel_name)
+            await self.send_json({"type": "conversation", "conversation": {
+                "id": posted.conversation.pk, "number": posted.conversation.number,
+                "status": posted.conversation.status}})
+        await self.send_json({"type": "ack", "client_id": client_id,
+                              "message_id": posted.message.pk, "created": posted.created})
+        await send_collected(collected)
+
+    def _post(self, body: str, client_id: str) -> tuple[PostedMessage, list[LiveEvent]]:
+        assert self.session is not None
+        with translation.override(_django_language(self.session.language)), \
+                collect_events() as collected:
+            posted = services.post_from_customer(self.session, body=body, client_id=client_id)
+        return posted, list(collected)
+
+    async def on_typing(self, is_typing: bool) -> None:
+        assert self.session is not None
+        if self.session.conversation_id is None:
+            return
+        await self.channel_layer.group_send(staff_group(self.session.conversation_id), {
+            "type": RELAY_TYPE,
+            "payload": {"type": "typing", "conversation": self.session.conversation_id,
+                        "author_type": "customer", "is_typing": is_typing},
+        })
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])
+
+    async def send_history(self) -> None:
+        assert self.session is not None
+        conversation, messages = await database_sync_to_async(services.session_history)(
+            self.session)
+        await self.send_json({
+            "type": "history",
+            "conversation": asdict(conversation) if conversation else None,
+            "messages": messages,
+        })
+
+    async def send_error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+
+    def count_against_rate_limit(self) -> None:
+        now = time.monotonic()
+        while self.sent_at and now - self.sent_at[0] > RATE_WINDOW_SECONDS:
+            self.sent_at.popleft()
+        if len(self.sent_at) >= settings.WIDGET_MESSAGES_PER_10_SECONDS:
+            raise RateLimited(_("You are sending messages too fast. Please wait a few seconds."))
+        self.sent_at.append(now)
+
+
+def _django_language(language: str) -> str:
+    return "zh-hans" if language == "zh" else "en"

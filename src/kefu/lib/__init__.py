@@ -1,0 +1,1 @@
+"""Shared helpers, one module per job. No models live here."""

@@ -1,0 +1,25 @@
+"""URL routes of every page and the API."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from kefu.accounts.views import brand_css
+from kefu.api import api
+from kefu.lib import health
+
+urlpatterns = [
+    path("", include("kefu.knowledge.urls")),
+    path("", include("kefu.intake.urls")),
+    path("console/", include("kefu.accounts.urls")),
+    path("console/", include("kefu.conversations.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", health.healthz, name="healthz"),
+    path("brand.css", brand_css, name="brand_css"),
+]
+
+handler404 = "kefu.lib.pages.not_found"
+handler500 = "kefu.lib.pages.server_error"
