@@ -34,26 +34,33 @@ def domain_error(request: HttpRequest, error: KefuError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
     first = error.errors[0] if error.errors else {}
-    location = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "payload"))
+    location = ".".join(
+        str(part) for part in first.get("loc", ()) if part not in ("body", "payload")
+    )
     message = str(first.get("msg", _("The request is not valid.")))
-    body = {"code": str(ErrorCode.INVALID_INPUT),
-            "message": f"{location}: {message}" if location else message,
-            "field": location}
+    body = {
+        "code": str(ErrorCode.INVALID_INPUT),
+        "message": f"{location}: {message}" if location else message,
+        "field": location,
+    }
     return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    body = {"code": str(ErrorCode.AUTHENTICATION_REQUIRED),
-            "message": _("Send a valid staff API token: Authorization: Bearer <token>.")}
+    body = {
+        "code": str(ErrorCode.AUTHENTICATION_REQUIRED),
+        "message": _("Send a valid staff API token: Authorization: Bearer <token>."),
+    }
     return api.create_response(request, body, status=401)
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     code = ErrorCode.NOT_FOUND if error.status_code == 404 else ErrorCode.INVALID_INPUT
-    return api.create_response(request, {"code": str(code), "message": str(error)},
-                               status=error.status_code)
+    return api.create_response(
+        request, {"code": str(code), "message": str(error)}, status=error.status_code
+    )
 
 
 api.add_router("", intake_router)

@@ -22,19 +22,22 @@ logger = logging.getLogger(__name__)
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kefu", description="Kefu (客服) customer support.")
-    parser.add_argument("--data-dir", help="directory for the embedded database, uploads and "
-                        "models (default: $KEFU_DATA_DIR or ./kefu-data)")
+    parser.add_argument(
+        "--data-dir",
+        help="directory for the embedded database, uploads and "
+        "models (default: $KEFU_DATA_DIR or ./kefu-data)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run Kefu (migrate, demo data on first start, serve)")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--no-demo", action="store_true", help="do not load demo data")
-    run.add_argument("--no-worker", action="store_true",
-                     help="do not work background tasks in this process")
+    run.add_argument(
+        "--no-worker", action="store_true", help="do not work background tasks in this process"
+    )
     commands.add_parser("demo", help="load the demo data into the data directory")
     commands.add_parser("worker", help="work background tasks until stopped")
-    manage = commands.add_parser("manage", help="run a Django management command",
-                                 add_help=False)
+    manage = commands.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
 
@@ -60,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         _migrate()
         _work_forever()
         return 0
-    return _run(arguments.host, arguments.port, demo=not arguments.no_demo,
-                worker=not arguments.no_worker)
+    return _run(
+        arguments.host, arguments.port, demo=not arguments.no_demo, worker=not arguments.no_worker
+    )
 
 
 def _migrate() -> None:
@@ -83,8 +87,10 @@ def _load_demo(*, always_print: bool) -> None:
         for person in result.staff:
             secret = person.totp_secret or "(enrols an authenticator at first sign-in)"
             print(f"  {person.username:<10} {person.role.label:<14} TOTP secret: {secret}")
-        print("Add a secret to any authenticator app, or print the current code with:\n"
-              "  python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"\n")
+        print(
+            "Add a secret to any authenticator app, or print the current code with:\n"
+            "  python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"\n"
+        )
 
 
 def _start_embedded_worker() -> threading.Thread | None:
@@ -95,9 +101,16 @@ def _start_embedded_worker() -> threading.Thread | None:
         return None
     from django_tasks_db.management.commands.db_worker import Worker
 
-    worker = Worker(queue_names=["*"], interval=1.0, batch=False, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id="embedded",
-                    excluded_queue_names=[])
+    worker = Worker(
+        queue_names=["*"],
+        interval=1.0,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="embedded",
+        excluded_queue_names=[],
+    )
     thread = threading.Thread(target=worker.run, name="kefu-worker", daemon=True)
     thread.start()
     return thread
@@ -131,8 +144,15 @@ def _run(host: str, port: int, *, demo: bool, worker: bool) -> int:
     print(f"  agent console:               http://{shown}:{port}/console/")
     print(f"  API (OpenAPI schema):        http://{shown}:{port}/api/v1/docs")
     sys.stdout.flush()
-    uvicorn.run("kefu.asgi:application", host=host, port=port, lifespan="off",
-                log_level="warning", ws_max_size=65536, proxy_headers=False)
+    uvicorn.run(
+        "kefu.asgi:application",
+        host=host,
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        ws_max_size=65536,
+        proxy_headers=False,
+    )
     return 0
 
 

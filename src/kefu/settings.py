@@ -101,7 +101,7 @@ TEMPLATES = [
 
 DATABASE_URL = env_secret("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES: dict[str, dict[str, Any]] = {
+    DATABASES: dict[str, Any] = {
         "default": dj_database_url.parse(
             DATABASE_URL,
             conn_max_age=env_int("KEFU_DB_CONN_MAX_AGE", 60, minimum=0),

@@ -11,7 +11,7 @@ def _console_login(request: HttpRequest, extra_context: object = None) -> HttpRe
     return HttpResponseRedirect(reverse("accounts:login") + "?next=" + reverse("admin:index"))
 
 
-admin.site.login = _console_login  # type: ignore[method-assign,assignment]
+admin.site.login = _console_login  # type: ignore[method-assign]
 
 
 @admin.register(User)

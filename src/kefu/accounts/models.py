@@ -34,7 +34,9 @@ class Brand(models.Model):
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     tagline_zh = models.CharField(_("Chinese tagline"), max_length=200, blank=True)
     primary_color = models.CharField(
-        _("primary colour"), max_length=7, default="#0b6bcb",
+        _("primary colour"),
+        max_length=7,
+        default="#0b6bcb",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #0b6bcb."))],
     )
     website_url = models.URLField(_("website"), blank=True)
@@ -93,7 +95,9 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=StaffLanguage.choices, default=StaffLanguage.EN
     )
     languages_spoken = models.JSONField(_("languages spoken"), default=list, blank=True)
-    teams = models.ManyToManyField(Team, related_name="members", blank=True, verbose_name=_("teams"))
+    teams = models.ManyToManyField(
+        Team, related_name="members", blank=True, verbose_name=_("teams")
+    )
     totp_secret = models.CharField(_("authenticator secret"), max_length=64, blank=True)
     totp_confirmed_at = models.DateTimeField(_("authenticator confirmed at"), null=True, blank=True)
     totp_last_counter = models.BigIntegerField(default=0)

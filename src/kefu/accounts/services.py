@@ -20,7 +20,7 @@ from kefu.accounts.events import record_audit
 from kefu.accounts.models import ApiToken, Brand, Role, Team, User
 from kefu.lib.taxonomy import queues
 
-TOKEN_PREFIX = "kefu_"
+TOKEN_PREFIX = "kefu_"  # noqa: S105 - a prefix, not a secret
 TOTP_ISSUER = "Kefu"
 # Accept the code of the previous and next 30-second step, for clocks that drift.
 TOTP_VALID_WINDOW = 1
@@ -95,7 +95,11 @@ def create_staff_user(
             "staff.created",
             target_type="user",
             target_id=user.pk,
-            after={"username": username, "role": str(role), "teams": [t.queue for t in teams or []]},
+            after={
+                "username": username,
+                "role": str(role),
+                "teams": [t.queue for t in teams or []],
+            },
         )
     return user
 
@@ -145,8 +149,9 @@ def confirm_totp_enrolment(user: User, secret: str, code: str, *, ip_address: st
         User.objects.filter(pk=user.pk).update(
             totp_secret=secret, totp_confirmed_at=timezone.now(), totp_last_counter=counter
         )
-        record_audit(user, "staff.2fa_enrolled", target_type="user", target_id=user.pk,
-                     ip_address=ip_address)
+        record_audit(
+            user, "staff.2fa_enrolled", target_type="user", target_id=user.pk, ip_address=ip_address
+        )
     user.refresh_from_db(fields=["totp_secret", "totp_confirmed_at", "totp_last_counter"])
 
 
@@ -167,34 +172,45 @@ def verify_totp(user: User, code: str, *, ip_address: str | None) -> None:
         == 1
     )
     if not claimed:
-        record_audit(user, "staff.2fa_failed", target_type="user", target_id=user.pk,
-                     ip_address=ip_address)
+        record_audit(
+            user, "staff.2fa_failed", target_type="user", target_id=user.pk, ip_address=ip_address
+        )
         raise TwoFactorInvalid()
-    record_audit(user, "staff.signed_in", target_type="user", target_id=user.pk,
-                 ip_address=ip_address)
+    record_audit(
+        user, "staff.signed_in", target_type="user", target_id=user.pk, ip_address=ip_address
+    )
 
 
 def reset_two_factor(actor: User, user: User, *, ip_address: str | None) -> None:
     """Remove a staff member's authenticator so they enrol again at next sign-in."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(totp_secret="", totp_confirmed_at=None)
-        record_audit(actor, "staff.2fa_reset", target_type="user", target_id=user.pk,
-                     ip_address=ip_address)
+        record_audit(
+            actor, "staff.2fa_reset", target_type="user", target_id=user.pk, ip_address=ip_address
+        )
 
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_api_token(user: User, name: str, *, ip_address: str | None = None) -> tuple[ApiToken, str]:
+def create_api_token(
+    user: User, name: str, *, ip_address: str | None = None
+) -> tuple[ApiToken, str]:
     """Create an API token; the plain token is returned once and never stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user, name=name[:80], prefix=plain[:12], token_hash=_hash_token(plain)
         )
-        record_audit(user, "api_token.created", target_type="api_token", target_id=token.pk,
-                     after={"name": token.name}, ip_address=ip_address)
+        record_audit(
+            user,
+            "api_token.created",
+            target_type="api_token",
+            target_id=token.pk,
+            after={"name": token.name},
+            ip_address=ip_address,
+        )
     return token, plain
 
 
@@ -205,8 +221,13 @@ def revoke_api_token(user: User, token_id: int, *, ip_address: str | None = None
             revoked_at=timezone.now()
         )
         if revoked:
-            record_audit(user, "api_token.revoked", target_type="api_token", target_id=token_id,
-                         ip_address=ip_address)
+            record_audit(
+                user,
+                "api_token.revoked",
+                target_type="api_token",
+                target_id=token_id,
+                ip_address=ip_address,
+            )
     return bool(revoked)
 
 
@@ -231,8 +252,9 @@ def authenticate_api_token(plain: str) -> User | None:
 
 def record_sign_out(user: User, *, ip_address: str | None) -> None:
     """Audit a sign-out."""
-    record_audit(user, "staff.signed_out", target_type="user", target_id=user.pk,
-                 ip_address=ip_address)
+    record_audit(
+        user, "staff.signed_out", target_type="user", target_id=user.pk, ip_address=ip_address
+    )
 
 
 def set_staff_language(user: User, language: str) -> None:

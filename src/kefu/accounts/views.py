@@ -26,7 +26,7 @@ from kefu.lib.ratelimit import check_rate_limit, client_address
 
 PENDING_USER_KEY = "kefu_pending_user"
 PENDING_AT_KEY = "kefu_pending_at"
-PENDING_SECRET_KEY = "kefu_pending_totp_secret"
+PENDING_SECRET_KEY = "kefu_pending_totp_secret"  # noqa: S105 - a session key name
 NEXT_KEY = "kefu_next"
 PENDING_SECONDS = 300
 
@@ -41,10 +41,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             check_rate_limit(request, "login")
             check_rate_limit(request, "login", key="user:" + form.cleaned_data["username"].lower())
         except RateLimited as limited:
-            return render(request, "accounts/login.html", {"form": form, "error": limited.message},
-                          status=429)
-        user = authenticate(request, username=form.cleaned_data["username"],
-                            password=form.cleaned_data["password"])
+            return render(
+                request, "accounts/login.html", {"form": form, "error": limited.message}, status=429
+            )
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
         if isinstance(user, User):
             request.session.cycle_key()
             request.session[PENDING_USER_KEY] = user.pk
@@ -52,8 +54,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request.session[NEXT_KEY] = _safe_next(request)
             return redirect("accounts:verify" if user.has_two_factor else "accounts:enrol")
         error = _("Wrong username or password.")
-    return render(request, "accounts/login.html", {"form": form, "error": error,
-                                                   "next": request.GET.get("next", "")})
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "error": error, "next": request.GET.get("next", "")},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -67,7 +72,9 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             check_rate_limit(request, "login", key=f"totp:{user.pk}")
-            services.verify_totp(user, form.cleaned_data["code"], ip_address=client_address(request))
+            services.verify_totp(
+                user, form.cleaned_data["code"], ip_address=client_address(request)
+            )
         except (TwoFactorInvalid, RateLimited) as failure:
             error = str(failure.message)
         else:
@@ -88,16 +95,24 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             check_rate_limit(request, "login", key=f"totp:{user.pk}")
-            services.confirm_totp_enrolment(user, secret, form.cleaned_data["code"],
-                                            ip_address=client_address(request))
+            services.confirm_totp_enrolment(
+                user, secret, form.cleaned_data["code"], ip_address=client_address(request)
+            )
         except (TwoFactorInvalid, RateLimited) as failure:
             error = str(failure.message)
         else:
             return _complete_sign_in(request, user)
     uri = services.totp_provisioning_uri(user, secret, issuer=request.get_host().split(":")[0])
-    return render(request, "accounts/enrol.html", {
-        "form": form, "error": error, "secret": secret, "qr_svg": services.qr_code_svg(uri),
-    })
+    return render(
+        request,
+        "accounts/enrol.html",
+        {
+            "form": form,
+            "error": error,
+            "secret": secret,
+            "qr_svg": services.qr_code_svg(uri),
+        },
+    )
 
 
 @require_POST
@@ -116,19 +131,22 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_token = ""
     if request.method == "POST" and form.is_valid():
-        _token, new_token = services.create_api_token(user, form.cleaned_data["name"],
-                                                      ip_address=client_address(request))
+        _token, new_token = services.create_api_token(
+            user, form.cleaned_data["name"], ip_address=client_address(request)
+        )
         form = ApiTokenForm()
     tokens = user.api_tokens.filter(revoked_at__isnull=True)
-    return render(request, "accounts/profile.html",
-                  {"form": form, "tokens": tokens, "new_token": new_token})
+    return render(
+        request, "accounts/profile.html", {"form": form, "tokens": tokens, "new_token": new_token}
+    )
 
 
 @login_required
 @require_POST
 def revoke_token_view(request: HttpRequest, token_id: int) -> HttpResponse:
-    services.revoke_api_token(request_staff_user(request), token_id,
-                              ip_address=client_address(request))
+    services.revoke_api_token(
+        request_staff_user(request), token_id, ip_address=client_address(request)
+    )
     return redirect("accounts:profile")
 
 
@@ -145,8 +163,13 @@ def _complete_sign_in(request: HttpRequest, user: User) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[SESSION_TWO_FACTOR_KEY] = time.time()
     response = HttpResponseRedirect(next_url)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax",
-                        secure=settings.LANGUAGE_COOKIE_SECURE, max_age=365 * 24 * 3600)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        user.language,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        max_age=365 * 24 * 3600,
+    )
     return response
 
 
@@ -163,8 +186,9 @@ def _safe_next(request: HttpRequest) -> str:
 def brand_css(request: HttpRequest) -> HttpResponse:
     """The brand's colour as a stylesheet (pages carry no inline styles)."""
     brand = services.get_brand()
-    color = brand.primary_color if re.fullmatch(r"#[0-9a-fA-F]{6}", brand.primary_color) \
-        else "#0b6bcb"
+    color = (
+        brand.primary_color if re.fullmatch(r"#[0-9a-fA-F]{6}", brand.primary_color) else "#0b6bcb"
+    )
     response = HttpResponse(f":root {{ --brand: {color}; }}\n", content_type="text/css")
     response["Cache-Control"] = "public, max-age=60"
     return response

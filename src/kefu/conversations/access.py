@@ -47,9 +47,9 @@ def access_conversation_by_token(token: str) -> Conversation:
     """Load the conversation behind a customer's private tracking token, or raise NotFound."""
     if not token or len(token) > 64:
         raise NotFound()
-    conversation = Conversation.objects.select_related("customer").filter(
-        tracking_token=token
-    ).first()
+    conversation = (
+        Conversation.objects.select_related("customer").filter(tracking_token=token).first()
+    )
     if conversation is None:
         raise NotFound()
     return conversation
@@ -57,9 +57,11 @@ def access_conversation_by_token(token: str) -> Conversation:
 
 def access_attachment(user: User, attachment_id: int) -> Attachment:
     """Load an attachment of a conversation the staff member may see, or raise NotFound."""
-    attachment = Attachment.objects.select_related("conversation", "message").filter(
-        pk=attachment_id
-    ).first()
+    attachment = (
+        Attachment.objects.select_related("conversation", "message")
+        .filter(pk=attachment_id)
+        .first()
+    )
     if attachment is None:
         raise NotFound()
     access_conversation(user, attachment.conversation_id)
@@ -69,9 +71,11 @@ def access_attachment(user: User, attachment_id: int) -> Attachment:
 def access_attachment_by_token(token: str, attachment_id: int) -> Attachment:
     """Load an attachment the customer may download: theirs, and not on an internal note."""
     conversation = access_conversation_by_token(token)
-    attachment = Attachment.objects.select_related("message").filter(
-        pk=attachment_id, conversation=conversation
-    ).first()
+    attachment = (
+        Attachment.objects.select_related("message")
+        .filter(pk=attachment_id, conversation=conversation)
+        .first()
+    )
     if attachment is None:
         raise NotFound()
     if attachment.message is not None and attachment.message.is_internal:

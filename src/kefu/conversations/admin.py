@@ -14,8 +14,16 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class ConversationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Read-only: conversations change through the console, where every change is audited."""
 
-    list_display = ("pk", "subject", "channel", "status", "priority", "queue", "assignee",
-                    "last_message_at")
+    list_display = (
+        "pk",
+        "subject",
+        "channel",
+        "status",
+        "priority",
+        "queue",
+        "assignee",
+        "last_message_at",
+    )
     list_filter = ("status", "channel", "queue", "priority")
     search_fields = ("subject",)
 

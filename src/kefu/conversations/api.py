@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja import Status as HttpStatus
 from ninja.security import HttpBearer
 
+from kefu.accounts.errors import AuthenticationRequired
 from kefu.accounts.models import User
 from kefu.accounts.services import authenticate_api_token
 from kefu.conversations import services
@@ -38,8 +40,10 @@ class StaffToken(HttpBearer):
 
 
 def staff(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
+    """The staff member the request's token belongs to."""
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):
+        raise AuthenticationRequired()
     return user
 
 
@@ -47,8 +51,11 @@ public_router = Router(tags=["customers"])
 staff_router = Router(tags=["staff"], auth=StaffToken())
 
 
-@public_router.get("/conversations/{token}", response=PublicConversationOut,
-                   summary="Read a conversation by its private tracking token")
+@public_router.get(
+    "/conversations/{token}",
+    response=PublicConversationOut,
+    summary="Read a conversation by its private tracking token",
+)
 def read_conversation(request: HttpRequest, token: str) -> dict[str, object]:
     check_rate_limit(request, "lookup")
     conversation = access_conversation_by_token(token)
@@ -61,86 +68,132 @@ def read_conversation(request: HttpRequest, token: str) -> dict[str, object]:
     }
 
 
-@public_router.post("/conversations/{token}/messages", response={200: MessageOut, 201: MessageOut},
-                    summary="Post a customer message to a conversation")
-def post_customer_message(request: HttpRequest, token: str,
-                          payload: CustomerMessageIn) -> tuple[int, object]:
+@public_router.post(
+    "/conversations/{token}/messages",
+    response={200: MessageOut, 201: MessageOut},
+    summary="Post a customer message to a conversation",
+)
+def post_customer_message(
+    request: HttpRequest, token: str, payload: CustomerMessageIn
+) -> HttpStatus[object]:
     check_rate_limit(request, "customer_message")
     conversation = access_conversation_by_token(token)
-    posted = services.post_customer_message(conversation.pk, body=payload.body,
-                                            client_id=payload.client_id)
-    return (201 if posted.created else 200), message_payload(posted.message, posted.attachments)
+    posted = services.post_customer_message(
+        conversation.pk, body=payload.body, client_id=payload.client_id
+    )
+    return HttpStatus(
+        201 if posted.created else 200, message_payload(posted.message, posted.attachments)
+    )
 
 
-@staff_router.get("/conversations", response=ConversationPage,
-                  summary="List conversations, newest activity first")
-def list_conversations(request: HttpRequest, view: str = "all", status: str = "",
-                       channel: str = "", cursor: str = "", limit: int = 25) -> dict[str, object]:
-    page = inbox_page(staff(request), parse_inbox_filter(view, status, channel),
-                      cursor=cursor, limit=limit)
-    return {"items": [_conversation_out(c) for c in page.conversations],
-            "next_cursor": page.next_cursor}
+@staff_router.get(
+    "/conversations", response=ConversationPage, summary="List conversations, newest activity first"
+)
+def list_conversations(
+    request: HttpRequest,
+    view: str = "all",
+    status: str = "",
+    channel: str = "",
+    cursor: str = "",
+    limit: int = 25,
+) -> dict[str, object]:
+    page = inbox_page(
+        staff(request), parse_inbox_filter(view, status, channel), cursor=cursor, limit=limit
+    )
+    return {
+        "items": [_conversation_out(c) for c in page.conversations],
+        "next_cursor": page.next_cursor,
+    }
 
 
-@staff_router.get("/conversations/{conversation_id}", response=ConversationDetailOut,
-                  summary="Read a conversation with every message, internal notes included")
+@staff_router.get(
+    "/conversations/{conversation_id}",
+    response=ConversationDetailOut,
+    summary="Read a conversation with every message, internal notes included",
+)
 def read_staff_conversation(request: HttpRequest, conversation_id: int) -> dict[str, object]:
     conversation = access_conversation(staff(request), conversation_id)
     messages = conversation.messages.select_related("author").prefetch_related("attachments")
-    return {**_conversation_out(conversation),
-            "messages": [message_payload(m, list(m.attachments.all())) for m in messages]}
+    return {
+        **_conversation_out(conversation),
+        "messages": [message_payload(m, list(m.attachments.all())) for m in messages],
+    }
 
 
-@staff_router.post("/conversations/{conversation_id}/replies",
-                   response={200: MessageOut, 201: MessageOut},
-                   summary="Reply to the customer, or add an internal note")
-def reply(request: HttpRequest, conversation_id: int, payload: ReplyIn) -> tuple[int, object]:
+@staff_router.post(
+    "/conversations/{conversation_id}/replies",
+    response={200: MessageOut, 201: MessageOut},
+    summary="Reply to the customer, or add an internal note",
+)
+def reply(request: HttpRequest, conversation_id: int, payload: ReplyIn) -> HttpStatus[object]:
     user = staff(request)
     access_conversation(user, conversation_id)
     if payload.status is not None and payload.status not in Status.values:
         raise InvalidChange(_("Unknown status."), field="status")
     posted = services.post_agent_message(
-        user, conversation_id, body=payload.body, is_internal=payload.is_internal,
-        client_id=payload.client_id, set_status=Status(payload.status) if payload.status else None,
+        user,
+        conversation_id,
+        body=payload.body,
+        is_internal=payload.is_internal,
+        client_id=payload.client_id,
+        set_status=Status(payload.status) if payload.status else None,
         ip_address=client_address(request),
     )
-    return (201 if posted.created else 200), message_payload(posted.message, posted.attachments)
+    return HttpStatus(
+        201 if posted.created else 200, message_payload(posted.message, posted.attachments)
+    )
 
 
-@staff_router.post("/conversations/{conversation_id}/assign", response=ConversationOut,
-                   summary="Assign to an agent and/or transfer to another team's queue")
+@staff_router.post(
+    "/conversations/{conversation_id}/assign",
+    response=ConversationOut,
+    summary="Assign to an agent and/or transfer to another team's queue",
+)
 def assign(request: HttpRequest, conversation_id: int, payload: AssignIn) -> dict[str, object]:
     user = staff(request)
     access_conversation(user, conversation_id)
-    assignee: int | None | object = services.UNCHANGED
+    assignee: int | object | None = services.UNCHANGED
     if payload.unassign:
         assignee = None
     elif payload.assignee_id is not None:
         assignee = payload.assignee_id
-    conversation = services.assign_conversation(user, conversation_id, assignee_id=assignee,
-                                                queue=payload.queue,
-                                                ip_address=client_address(request))
+    conversation = services.assign_conversation(
+        user,
+        conversation_id,
+        assignee_id=assignee,
+        queue=payload.queue,
+        ip_address=client_address(request),
+    )
     return _conversation_out(_reload(conversation))
 
 
-@staff_router.post("/conversations/{conversation_id}/status", response=ConversationOut,
-                   summary="Change the status: open, pending, resolved or closed")
+@staff_router.post(
+    "/conversations/{conversation_id}/status",
+    response=ConversationOut,
+    summary="Change the status: open, pending, resolved or closed",
+)
 def set_status(request: HttpRequest, conversation_id: int, payload: StatusIn) -> dict[str, object]:
     user = staff(request)
     access_conversation(user, conversation_id)
-    conversation = services.change_status(user, conversation_id, payload.status,
-                                          ip_address=client_address(request))
+    conversation = services.change_status(
+        user, conversation_id, payload.status, ip_address=client_address(request)
+    )
     return _conversation_out(_reload(conversation))
 
 
-@staff_router.post("/conversations/{conversation_id}/priority", response=ConversationOut,
-                   summary="Change the priority: 1 low, 2 normal, 3 high, 4 urgent")
-def set_priority(request: HttpRequest, conversation_id: int,
-                 payload: PriorityIn) -> dict[str, object]:
+@staff_router.post(
+    "/conversations/{conversation_id}/priority",
+    response=ConversationOut,
+    summary="Change the priority: 1 low, 2 normal, 3 high, 4 urgent",
+)
+def set_priority(
+    request: HttpRequest, conversation_id: int, payload: PriorityIn
+) -> dict[str, object]:
     user = staff(request)
     access_conversation(user, conversation_id)
-    conversation = services.change_priority(user, conversation_id, payload.priority,
-                                            ip_address=client_address(request))
+    conversation = services.change_priority(
+        user, conversation_id, payload.priority, ip_address=client_address(request)
+    )
     return _conversation_out(_reload(conversation))
 
 
@@ -162,9 +215,13 @@ def _conversation_out(conversation: Conversation) -> dict[str, object]:
         "language": conversation.language,
         "assignee_id": conversation.assignee_id,
         "customer": {
-            "id": customer.pk, "external_id": customer.external_id, "name": customer.name,
-            "email": customer.email, "language": customer.language,
-            "vip_tier": customer.vip_tier, "security_level": customer.security_level,
+            "id": customer.pk,
+            "external_id": customer.external_id,
+            "name": customer.name,
+            "email": customer.email,
+            "language": customer.language,
+            "vip_tier": customer.vip_tier,
+            "security_level": customer.security_level,
         },
         "created_at": conversation.created_at,
         "last_message_at": conversation.last_message_at,
@@ -172,4 +229,3 @@ def _conversation_out(conversation: Conversation) -> dict[str, object]:
         "resolved_at": conversation.resolved_at,
         "message_count": conversation.message_count,
     }
-

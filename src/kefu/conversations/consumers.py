@@ -78,6 +78,9 @@ class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return None
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        user = self.user
+        if user is None:
+            return
         if not isinstance(content, dict):
             await self.send_error("invalid_input", _("Messages must be JSON objects."))
             return
@@ -87,25 +90,24 @@ class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.send_error("invalid_input", _("Name a conversation by its number."))
             return
         if kind == "subscribe":
-            await self.on_subscribe(conversation_id)
+            await self.on_subscribe(user, conversation_id)
         elif kind == "unsubscribe":
             await self.on_unsubscribe(conversation_id)
         elif kind == "typing":
-            await self.on_typing(conversation_id, bool(content.get("is_typing")))
+            await self.on_typing(user, conversation_id, bool(content.get("is_typing")))
         elif kind == "reply":
-            await self.on_reply(conversation_id, content)
+            await self.on_reply(user, conversation_id, content)
         else:
             await self.send_error("invalid_input", _("Unknown message type."))
 
-    async def on_subscribe(self, conversation_id: int) -> None:
-        assert self.user is not None
+    async def on_subscribe(self, user: User, conversation_id: int) -> None:
         if conversation_id in self.subscriptions:
             return
         if len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
             await self.send_error("invalid_input", _("Too many open conversations."))
             return
         try:
-            await database_sync_to_async(access_conversation)(self.user, conversation_id)
+            await database_sync_to_async(access_conversation)(user, conversation_id)
         except KefuError as error:
             await self.send_error(str(error.code), str(error.message), conversation=conversation_id)
             return
@@ -118,17 +120,24 @@ class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             self.subscriptions.discard(conversation_id)
             await self.channel_layer.group_discard(staff_group(conversation_id), self.channel_name)
 
-    async def on_typing(self, conversation_id: int, is_typing: bool) -> None:
-        assert self.user is not None
+    async def on_typing(self, user: User, conversation_id: int, is_typing: bool) -> None:
         if conversation_id not in self.subscriptions:
             return
-        await self.channel_layer.group_send(customer_group(conversation_id), {
-            "type": RELAY_TYPE,
-            "payload": {"type": "typing", "conversation": conversation_id, "author_type": "agent",
-                        "name": self.user.public_name, "is_typing": is_typing},
-        })
+        await self.channel_layer.group_send(
+            customer_group(conversation_id),
+            {
+                "type": RELAY_TYPE,
+                "payload": {
+                    "type": "typing",
+                    "conversation": conversation_id,
+                    "author_type": "agent",
+                    "name": user.public_name,
+                    "is_typing": is_typing,
+                },
+            },
+        )
 
-    async def on_reply(self, conversation_id: int, content: dict[str, Any]) -> None:
+    async def on_reply(self, user: User, conversation_id: int, content: dict[str, Any]) -> None:
         body = content.get("body")
         client_id = content.get("client_id") or ""
         if not isinstance(body, str) or not isinstance(client_id, str):
@@ -138,27 +147,37 @@ class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.send_error("not_found", _("Not found."), conversation=conversation_id)
             return
         try:
-            posted, collected = await database_sync_to_async(self._reply)(
-                conversation_id, body, client_id[:64], bool(content.get("is_internal")))
+            posted, collected = await database_sync_to_async(_reply)(
+                user, conversation_id, body, client_id[:64], bool(content.get("is_internal"))
+            )
         except KefuError as error:
             await self.send_error(str(error.code), str(error.message), client_id=client_id)
             return
-        await self.send_json({"type": "ack", "client_id": client_id,
-                              "message_id": posted.message.pk, "created": posted.created})
+        await self.send_json(
+            {
+                "type": "ack",
+                "client_id": client_id,
+                "message_id": posted.message.pk,
+                "created": posted.created,
+            }
+        )
         await send_collected(collected)
-
-    def _reply(self, conversation_id: int, body: str, client_id: str,
-               is_internal: bool) -> tuple[services.PostedMessage, list[LiveEvent]]:
-        assert self.user is not None
-        # Access may have been lost since subscribing (transfer to another team): check again.
-        access_conversation(self.user, conversation_id)
-        with collect_events() as collected:
-            posted = services.post_agent_message(self.user, conversation_id, body=body,
-                                                 client_id=client_id, is_internal=is_internal)
-        return posted, list(collected)
 
     async def live_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])
 
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
         await self.send_json({"type": "error", "code": code, "message": message, **extra})
+
+
+def _reply(
+    user: User, conversation_id: int, body: str, client_id: str, is_internal: bool
+) -> tuple[services.PostedMessage, list[LiveEvent]]:
+    """Store a staff reply in the database thread; return it and its live events."""
+    # Access may have been lost since subscribing (transfer to another team): check again.
+    access_conversation(user, conversation_id)
+    with collect_events() as collected:
+        posted = services.post_agent_message(
+            user, conversation_id, body=body, client_id=client_id, is_internal=is_internal
+        )
+    return posted, list(collected)

@@ -76,7 +76,9 @@ def attachment_payload(attachment: Attachment) -> AttachmentPayload:
     }
 
 
-def message_payload(message: Message, attachments: list[Attachment] | None = None) -> MessagePayload:
+def message_payload(
+    message: Message, attachments: list[Attachment] | None = None
+) -> MessagePayload:
     """The JSON form of a message, the same for customers and staff (who see notes too)."""
     author_name = ""
     if message.author is not None:
@@ -105,8 +107,9 @@ def conversation_payload(conversation: Conversation) -> ConversationPayload:
     }
 
 
-def _inbox_groups(conversation: Conversation, previous_queue: str = "",
-                  previous_assignee_id: int | None = None) -> list[str]:
+def _inbox_groups(
+    conversation: Conversation, previous_queue: str = "", previous_assignee_id: int | None = None
+) -> list[str]:
     groups = {queue_group(conversation.queue)}
     if previous_queue:
         groups.add(queue_group(previous_queue))
@@ -116,8 +119,9 @@ def _inbox_groups(conversation: Conversation, previous_queue: str = "",
     return sorted(groups)
 
 
-def publish_message(message: Message, conversation: Conversation,
-                    attachments: list[Attachment] | None = None) -> None:
+def publish_message(
+    message: Message, conversation: Conversation, attachments: list[Attachment] | None = None
+) -> None:
     """Tell the customer (unless it is a note), open consoles and inboxes about a message."""
     payload = message_payload(message, attachments)
     event: dict[str, Any] = {"type": "message", "message": payload}
@@ -130,35 +134,57 @@ def publish_message(message: Message, conversation: Conversation,
     )
 
 
-def publish_conversation_changed(conversation: Conversation, *, previous_queue: str = "",
-                                 previous_assignee_id: int | None = None) -> None:
+def publish_conversation_changed(
+    conversation: Conversation, *, previous_queue: str = "", previous_assignee_id: int | None = None
+) -> None:
     """Tell consoles and the customer that status, priority, queue or assignee changed."""
     payload: dict[str, Any] = {
         "type": "conversation.changed",
         "conversation": conversation_payload(conversation),
     }
     publish_on_commit([staff_group(conversation.pk)], payload)
-    publish_on_commit([customer_group(conversation.pk)], {
-        "type": "conversation.changed",
-        "conversation": {"id": conversation.pk, "status": conversation.status},
-    })
+    publish_on_commit(
+        [customer_group(conversation.pk)],
+        {
+            "type": "conversation.changed",
+            "conversation": {"id": conversation.pk, "status": conversation.status},
+        },
+    )
     publish_on_commit(
         _inbox_groups(conversation, previous_queue, previous_assignee_id),
         {"type": "inbox.changed", "conversation": conversation_payload(conversation)},
     )
 
 
-def record_timeline(conversation: Conversation, kind: TimelineKind, *, actor: User | None = None,
-                    data: dict[str, Any] | None = None) -> TimelineEvent:
+def record_timeline(
+    conversation: Conversation,
+    kind: TimelineKind,
+    *,
+    actor: User | None = None,
+    data: dict[str, Any] | None = None,
+) -> TimelineEvent:
     """Add one event to the conversation's timeline."""
     return TimelineEvent.objects.create(
         conversation=conversation, kind=kind, actor=actor, data=data or {}
     )
 
 
-def audit_conversation(actor: User, action: str, conversation: Conversation, *,
-                       before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-                       ip_address: str | None = None) -> None:
+def audit_conversation(
+    actor: User,
+    action: str,
+    conversation: Conversation,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> None:
     """Audit a staff action on a conversation."""
-    record_audit(actor, action, target_type="conversation", target_id=conversation.pk,
-                 before=before, after=after, ip_address=ip_address)
+    record_audit(
+        actor,
+        action,
+        target_type="conversation",
+        target_id=conversation.pk,
+        before=before,
+        after=after,
+        ip_address=ip_address,
+    )

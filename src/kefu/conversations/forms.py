@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -15,14 +13,23 @@ KEEP_STATUS = ""
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Message"), max_length=10_000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 4}))
-    is_internal = forms.BooleanField(label=_("Internal note (customer does not see it)"),
-                                     required=False)
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=10_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    is_internal = forms.BooleanField(
+        label=_("Internal note (customer does not see it)"), required=False
+    )
     set_status = forms.ChoiceField(
-        label=_("Then"), required=False,
-        choices=[(KEEP_STATUS, _("keep status")), (Status.PENDING, _("set pending")),
-                 (Status.RESOLVED, _("set resolved"))],
+        label=_("Then"),
+        required=False,
+        choices=[
+            (KEEP_STATUS, _("keep status")),
+            (Status.PENDING, _("set pending")),
+            (Status.RESOLVED, _("set resolved")),
+        ],
     )
     client_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     attachments = MultipleFileField(label=_("Attachments"))
@@ -32,24 +39,23 @@ class PropertiesForm(forms.Form):
     """One field at a time is posted by the side bar's controls."""
 
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices, required=False)
-    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int,
-                                      required=False, empty_value=None)
-    queue = forms.ChoiceField(label=_("Team"), required=False)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=Priority.choices, coerce=int, required=False, empty_value=None
+    )
+    queue = forms.ChoiceField(
+        label=_("Team"), required=False, choices=lambda: [("", ""), *queue_choices()]
+    )
     assignee = forms.CharField(label=_("Agent"), required=False, max_length=20)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["queue"].choices = [("", "")] + queue_choices()
 
 
 class CannedResponseForm(forms.ModelForm[CannedResponse]):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
-    queue = forms.ChoiceField(label=_("Team (empty: every team)"), required=False)
+    queue = forms.ChoiceField(
+        label=_("Team (empty: every team)"),
+        required=False,
+        choices=lambda: [("", "—"), *queue_choices()],
+    )
 
     class Meta:
         model = CannedResponse
         fields = ["title", "body", "language", "queue"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["queue"].choices = [("", "—")] + queue_choices()

@@ -46,8 +46,12 @@ def parse_inbox_filter(view: str = "", status: str = "", channel: str = "") -> I
         statuses: tuple[str, ...] = tuple(Status.values)
     else:
         statuses = tuple(s for s in status.split(",") if s in Status.values) or DEFAULT_STATUSES
-    return InboxFilter(view=view, queue=queue, statuses=statuses,
-                       channel=channel if channel in Channel.values else "")
+    return InboxFilter(
+        view=view,
+        queue=queue,
+        statuses=statuses,
+        channel=channel if channel in Channel.values else "",
+    )
 
 
 def inbox_queryset(user: User, inbox: InboxFilter) -> QuerySet[Conversation]:
@@ -70,8 +74,9 @@ class InboxPage:
     next_cursor: str | None
 
 
-def inbox_page(user: User, inbox: InboxFilter, *, cursor: str = "",
-               limit: int = PAGE_SIZE) -> InboxPage:
+def inbox_page(
+    user: User, inbox: InboxFilter, *, cursor: str = "", limit: int = PAGE_SIZE
+) -> InboxPage:
     """One page of the inbox; ``cursor`` continues after the previous page (keyset paging,
     so the cost does not grow with the table)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
@@ -121,8 +126,10 @@ def inbox_counts(user: User) -> InboxCounts:
         unassigned=Count("id", filter=Q(assignee__isnull=True)),
         all=Count("id"),
     )
-    per_queue = dict(
-        open_conversations.order_by().values_list("queue").annotate(count=Count("id"))
+    per_queue = dict(open_conversations.order_by().values_list("queue").annotate(count=Count("id")))
+    return InboxCounts(
+        mine=totals["mine"],
+        unassigned=totals["unassigned"],
+        all=totals["all"],
+        queues={queue: per_queue.get(queue, 0) for queue in queues()},
     )
-    return InboxCounts(mine=totals["mine"], unassigned=totals["unassigned"], all=totals["all"],
-                       queues={queue: per_queue.get(queue, 0) for queue in queues()})

@@ -42,8 +42,11 @@ class Customer(models.Model):
     widget visitors have a ``visitor_id`` instead, and ticket-form customers an email.
     """
 
-    external_id = models.CharField(_("exchange user id"), max_length=64, null=True, blank=True)
-    visitor_id = models.CharField(max_length=64, null=True, blank=True)
+    # NULL, not "", for "none": the unique constraints must allow many customers without one.
+    external_id = models.CharField(  # noqa: DJ001
+        _("exchange user id"), max_length=64, null=True, blank=True
+    )
+    visitor_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     name = models.CharField(_("name"), max_length=120, blank=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
     language = models.CharField(
@@ -53,7 +56,10 @@ class Customer(models.Model):
         _("VIP tier"), choices=VipTier.choices, default=VipTier.REGULAR
     )
     security_level = models.CharField(
-        _("security level"), max_length=12, choices=SecurityLevel.choices, default=SecurityLevel.NORMAL
+        _("security level"),
+        max_length=12,
+        choices=SecurityLevel.choices,
+        default=SecurityLevel.NORMAL,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -292,7 +298,9 @@ class TimelineEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["conversation", "created_at"], name="timeline_conversation")]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="timeline_conversation")
+        ]
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
 

@@ -10,9 +10,9 @@ import logging
 import re
 import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from kefu.accounts.events import record_audit
 from kefu.accounts.models import User
 from kefu.conversations import events
-from kefu.conversations.tasks import notify_customer_of_reply
 from kefu.conversations.errors import (
     ConversationClosed,
     InvalidChange,
@@ -41,6 +40,7 @@ from kefu.conversations.models import (
     Status,
     TimelineKind,
 )
+from kefu.conversations.tasks import notify_customer_of_reply
 from kefu.lib.language import guess_language
 from kefu.lib.redaction import redact_secrets
 from kefu.lib.taxonomy import DEFAULT_QUEUE, queues
@@ -117,11 +117,15 @@ def update_customer_profile(
     language: str | None = None,
 ) -> Customer:
     """Update what support knows of a customer (from the exchange or an agent)."""
-    fields = {"vip_tier": vip_tier, "security_level": security_level, "name": name,
-              "language": language}
-    changed = [field for field, value in fields.items() if value is not None]
-    for field in changed:
-        setattr(customer, field, fields[field])
+    fields = {
+        "vip_tier": vip_tier,
+        "security_level": security_level,
+        "name": name,
+        "language": language,
+    }
+    changed = [name for name, value in fields.items() if value is not None]
+    for name in changed:
+        setattr(customer, name, fields[name])
     if changed:
         customer.full_clean(validate_unique=False, validate_constraints=False)
         customer.save(update_fields=changed)
@@ -184,15 +188,23 @@ def post_customer_message(
     body = clean_body(body, allow_empty=bool(uploads))
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.select_for_update().select_related(
-                "customer").get(pk=conversation_id)
+            conversation = (
+                Conversation.objects.select_for_update()
+                .select_related("customer")
+                .get(pk=conversation_id)
+            )
             if conversation.status == Status.CLOSED:
                 raise ConversationClosed()
             repeated = _repeated_message(conversation, client_id)
             if repeated is not None:
                 return repeated
-            return _add_customer_message(conversation, body, client_id, uploads,
-                                         guess_language(body, default=conversation.language))
+            return _add_customer_message(
+                conversation,
+                body,
+                client_id,
+                uploads,
+                guess_language(body, default=conversation.language),
+            )
     except IntegrityError:
         repeated = _repeated_message_by_id(conversation_id, client_id)
         if repeated is None:
@@ -208,7 +220,6 @@ def _add_customer_message(
     language: str,
 ) -> PostedMessage:
     redaction = redact_secrets(body)
-    now = timezone.now()
     message = Message.objects.create(
         conversation=conversation,
         author_type=AuthorType.CUSTOMER,
@@ -217,6 +228,7 @@ def _add_customer_message(
         client_id=client_id[:64],
         redactions=[str(kind) for kind in redaction.kinds],
     )
+    now = message.created_at
     attachments = _store_attachments(conversation, message, uploads)
     reopened = conversation.status in (Status.RESOLVED, Status.PENDING)
     if conversation.status == Status.RESOLVED:
@@ -228,15 +240,23 @@ def _add_customer_message(
     conversation.last_message_at = now
     conversation.last_customer_message_at = now
     conversation.message_count += 1
-    conversation.save(update_fields=["status", "resolved_at", "last_message_at",
-                                     "last_customer_message_at", "message_count"])
+    conversation.save(
+        update_fields=[
+            "status",
+            "resolved_at",
+            "last_message_at",
+            "last_customer_message_at",
+            "message_count",
+        ]
+    )
     events.publish_message(message, conversation, attachments)
     if reopened:
         events.publish_conversation_changed(conversation)
     if redaction.was_redacted:
         _warn_about_secret(conversation, [str(kind) for kind in redaction.kinds])
-    return PostedMessage(conversation, message, True, attachments,
-                         [str(kind) for kind in redaction.kinds])
+    return PostedMessage(
+        conversation, message, True, attachments, [str(kind) for kind in redaction.kinds]
+    )
 
 
 def _warn_about_secret(conversation: Conversation, kinds: list[str]) -> None:
@@ -249,7 +269,9 @@ def _warn_about_secret(conversation: Conversation, kinds: list[str]) -> None:
             "share it with anyone, including people who say they are support."
         )
     warning = Message.objects.create(
-        conversation=conversation, author_type=AuthorType.SYSTEM, body=text,
+        conversation=conversation,
+        author_type=AuthorType.SYSTEM,
+        body=text,
         language=conversation.language,
     )
     events.publish_message(warning, conversation)
@@ -275,15 +297,19 @@ def post_agent_message(
     body = clean_body(body, allow_empty=bool(uploads))
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.select_for_update().select_related(
-                "customer").get(pk=conversation_id)
+            conversation = (
+                Conversation.objects.select_for_update()
+                .select_related("customer")
+                .get(pk=conversation_id)
+            )
             if conversation.status == Status.CLOSED and not is_internal:
                 raise ConversationClosed()
             repeated = _repeated_message(conversation, client_id)
             if repeated is not None:
                 return repeated
-            return _add_agent_message(agent, conversation, body, is_internal, client_id,
-                                      uploads, set_status, ip_address)
+            return _add_agent_message(
+                agent, conversation, body, is_internal, client_id, uploads, set_status, ip_address
+            )
     except IntegrityError:
         repeated = _repeated_message_by_id(conversation_id, client_id)
         if repeated is None:
@@ -301,7 +327,6 @@ def _add_agent_message(
     set_status: Status | None,
     ip_address: str | None,
 ) -> PostedMessage:
-    now = timezone.now()
     message = Message.objects.create(
         conversation=conversation,
         author_type=AuthorType.AGENT,
@@ -311,7 +336,7 @@ def _add_agent_message(
         is_internal=is_internal,
         client_id=client_id[:64],
     )
-    message.author = agent
+    now = message.created_at
     attachments = _store_attachments(conversation, message, uploads)
     fields = ["last_message_at", "message_count"]
     conversation.last_message_at = now
@@ -325,24 +350,37 @@ def _add_agent_message(
         if conversation.assignee_id is None:
             conversation.assignee = agent
             fields.append("assignee")
-            events.record_timeline(conversation, TimelineKind.ASSIGNED, actor=agent,
-                                   data={"assignee": agent.pk, "assignee_name": agent.public_name,
-                                         "queue": conversation.queue, "automatic": True})
+            events.record_timeline(
+                conversation,
+                TimelineKind.ASSIGNED,
+                actor=agent,
+                data={
+                    "assignee": agent.pk,
+                    "assignee_name": agent.public_name,
+                    "queue": conversation.queue,
+                    "automatic": True,
+                },
+            )
             changed = True
     if set_status is not None and set_status != conversation.status:
         fields += _apply_status(conversation, set_status, agent, now)
         changed = True
     conversation.save(update_fields=fields)
     events.audit_conversation(
-        agent, "conversation.note_added" if is_internal else "conversation.replied", conversation,
-        after={"message": message.pk}, ip_address=ip_address,
+        agent,
+        "conversation.note_added" if is_internal else "conversation.replied",
+        conversation,
+        after={"message": message.pk},
+        ip_address=ip_address,
     )
     events.publish_message(message, conversation, attachments)
     if changed:
-        events.publish_conversation_changed(conversation,
-                                            previous_assignee_id=previous_assignee_id)
-    if (not is_internal and conversation.channel in EMAIL_NOTIFIED_CHANNELS
-            and conversation.customer.email):
+        events.publish_conversation_changed(conversation, previous_assignee_id=previous_assignee_id)
+    if (
+        not is_internal
+        and conversation.channel in EMAIL_NOTIFIED_CHANNELS
+        and conversation.customer.email
+    ):
         message_id = message.pk
         transaction.on_commit(lambda: notify_customer_of_reply.enqueue(message_id))
     return PostedMessage(conversation, message, True, attachments)
@@ -364,8 +402,9 @@ def _repeated_message_by_id(conversation_id: int, client_id: str) -> PostedMessa
     return _repeated_message(conversation, client_id)
 
 
-def _store_attachments(conversation: Conversation, message: Message,
-                       uploads: Sequence[CheckedUpload]) -> list[Attachment]:
+def _store_attachments(
+    conversation: Conversation, message: Message, uploads: Sequence[CheckedUpload]
+) -> list[Attachment]:
     stored = []
     for checked in uploads:
         attachment = Attachment(
@@ -389,8 +428,9 @@ def _subject_from(body: str) -> str:
     return subject[:80] + ("…" if len(subject) > 80 else "")
 
 
-def _apply_status(conversation: Conversation, status: Status, actor: User,
-                  now: datetime) -> list[str]:
+def _apply_status(
+    conversation: Conversation, status: Status, actor: User, now: datetime
+) -> list[str]:
     """Move ``conversation`` to ``status`` in memory, with its timeline; return changed fields."""
     previous = conversation.status
     conversation.status = status
@@ -407,13 +447,18 @@ def _apply_status(conversation: Conversation, status: Status, actor: User,
         conversation.resolved_at = None
         conversation.closed_at = None
         fields += ["resolved_at", "closed_at"]
-    events.record_timeline(conversation, TimelineKind.STATUS_CHANGED, actor=actor,
-                           data={"from": previous, "to": status})
+    events.record_timeline(
+        conversation,
+        TimelineKind.STATUS_CHANGED,
+        actor=actor,
+        data={"from": previous, "to": status},
+    )
     return fields
 
 
-def change_status(actor: User, conversation_id: int, status: str, *,
-                  ip_address: str | None = None) -> Conversation:
+def change_status(
+    actor: User, conversation_id: int, status: str, *, ip_address: str | None = None
+) -> Conversation:
     """Set a conversation's status (open, pending, resolved, closed)."""
     if status not in Status.values:
         raise InvalidChange(_("Unknown status."), field="status")
@@ -424,15 +469,21 @@ def change_status(actor: User, conversation_id: int, status: str, *,
             return conversation
         fields = _apply_status(conversation, Status(status), actor, timezone.now())
         conversation.save(update_fields=fields)
-        events.audit_conversation(actor, "conversation.status_changed", conversation,
-                                  before={"status": previous}, after={"status": status},
-                                  ip_address=ip_address)
+        events.audit_conversation(
+            actor,
+            "conversation.status_changed",
+            conversation,
+            before={"status": previous},
+            after={"status": status},
+            ip_address=ip_address,
+        )
         events.publish_conversation_changed(conversation)
     return conversation
 
 
-def change_priority(actor: User, conversation_id: int, priority: int, *,
-                    ip_address: str | None = None) -> Conversation:
+def change_priority(
+    actor: User, conversation_id: int, priority: int, *, ip_address: str | None = None
+) -> Conversation:
     """Set a conversation's priority (low, normal, high, urgent)."""
     if priority not in Priority.values:
         raise InvalidChange(_("Unknown priority."), field="priority")
@@ -443,11 +494,20 @@ def change_priority(actor: User, conversation_id: int, priority: int, *,
             return conversation
         conversation.priority = priority
         conversation.save(update_fields=["priority"])
-        events.record_timeline(conversation, TimelineKind.PRIORITY_CHANGED, actor=actor,
-                               data={"from": previous, "to": priority})
-        events.audit_conversation(actor, "conversation.priority_changed", conversation,
-                                  before={"priority": previous}, after={"priority": priority},
-                                  ip_address=ip_address)
+        events.record_timeline(
+            conversation,
+            TimelineKind.PRIORITY_CHANGED,
+            actor=actor,
+            data={"from": previous, "to": priority},
+        )
+        events.audit_conversation(
+            actor,
+            "conversation.priority_changed",
+            conversation,
+            before={"priority": previous},
+            after={"priority": priority},
+            ip_address=ip_address,
+        )
         events.publish_conversation_changed(conversation)
     return conversation
 
@@ -455,9 +515,14 @@ def change_priority(actor: User, conversation_id: int, priority: int, *,
 UNCHANGED = object()
 
 
-def assign_conversation(actor: User, conversation_id: int, *, assignee_id: int | None | object
-                        = UNCHANGED, queue: str | None = None,
-                        ip_address: str | None = None) -> Conversation:
+def assign_conversation(
+    actor: User,
+    conversation_id: int,
+    *,
+    assignee_id: int | object | None = UNCHANGED,
+    queue: str | None = None,
+    ip_address: str | None = None,
+) -> Conversation:
     """Assign a conversation to an agent (or nobody) and/or transfer it to another team's queue.
 
     Transferring to another queue without naming an agent leaves it unassigned there.
@@ -482,16 +547,29 @@ def assign_conversation(actor: User, conversation_id: int, *, assignee_id: int |
         if after == before:
             return conversation
         conversation.save(update_fields=["assignee", "queue"])
-        events.record_timeline(conversation, TimelineKind.ASSIGNED, actor=actor, data={
-            "assignee": conversation.assignee_id,
-            "assignee_name": conversation.assignee.public_name if conversation.assignee else "",
-            "queue": conversation.queue,
-        })
-        events.audit_conversation(actor, "conversation.assigned", conversation, before=before,
-                                  after=after, ip_address=ip_address)
+        events.record_timeline(
+            conversation,
+            TimelineKind.ASSIGNED,
+            actor=actor,
+            data={
+                "assignee": conversation.assignee_id,
+                "assignee_name": conversation.assignee.public_name if conversation.assignee else "",
+                "queue": conversation.queue,
+            },
+        )
+        events.audit_conversation(
+            actor,
+            "conversation.assigned",
+            conversation,
+            before=before,
+            after=after,
+            ip_address=ip_address,
+        )
         events.publish_conversation_changed(
-            conversation, previous_queue=str(before["queue"]),
-            previous_assignee_id=before["assignee"] if isinstance(before["assignee"], int)
+            conversation,
+            previous_queue=str(before["queue"]),
+            previous_assignee_id=before["assignee"]
+            if isinstance(before["assignee"], int)
             else None,
         )
     return conversation
@@ -511,8 +589,10 @@ def customer_visible_messages(conversation: Conversation) -> list[Message]:
 
 def customer_messages(conversation: Conversation) -> list[events.MessagePayload]:
     """The JSON form of :func:`customer_visible_messages`."""
-    return [events.message_payload(m, list(m.attachments.all()))
-            for m in customer_visible_messages(conversation)]
+    return [
+        events.message_payload(m, list(m.attachments.all()))
+        for m in customer_visible_messages(conversation)
+    ]
 
 
 def current_widget_conversation(customer: Customer) -> Conversation | None:
@@ -528,29 +608,44 @@ def current_widget_conversation(customer: Customer) -> Conversation | None:
 def canned_responses_for(conversation: Conversation) -> list[CannedResponse]:
     """Canned responses for the conversation's team and language first, then the rest."""
     responses = list(CannedResponse.objects.all())
-    responses.sort(key=lambda r: (r.queue not in ("", conversation.queue),
-                                  r.language != conversation.language, r.title))
+    responses.sort(
+        key=lambda r: (
+            r.queue not in ("", conversation.queue),
+            r.language != conversation.language,
+            r.title,
+        )
+    )
     return [r for r in responses if r.queue in ("", conversation.queue)]
 
 
-def save_canned_response(actor: User, form: CannedResponseForm, *,
-                         ip_address: str | None = None) -> CannedResponse:
+def save_canned_response(
+    actor: User, form: CannedResponseForm, *, ip_address: str | None = None
+) -> CannedResponse:
     """Create or update a canned response from a valid form."""
     is_new = form.instance.pk is None
     with transaction.atomic():
         response = form.save()
-        record_audit(actor, "canned_response.created" if is_new else "canned_response.updated",
-                     target_type="canned_response", target_id=response.pk,
-                     after={"title": response.title}, ip_address=ip_address)
+        record_audit(
+            actor,
+            "canned_response.created" if is_new else "canned_response.updated",
+            target_type="canned_response",
+            target_id=response.pk,
+            after={"title": response.title},
+            ip_address=ip_address,
+        )
     return response
 
 
-def delete_canned_response(actor: User, response_id: int, *,
-                           ip_address: str | None = None) -> bool:
+def delete_canned_response(actor: User, response_id: int, *, ip_address: str | None = None) -> bool:
     """Delete a canned response; False when there was none."""
     with transaction.atomic():
         deleted, _rows = CannedResponse.objects.filter(pk=response_id).delete()
         if deleted:
-            record_audit(actor, "canned_response.deleted", target_type="canned_response",
-                         target_id=response_id, ip_address=ip_address)
+            record_audit(
+                actor,
+                "canned_response.deleted",
+                target_type="canned_response",
+                target_id=response_id,
+                ip_address=ip_address,
+            )
     return bool(deleted)

@@ -28,8 +28,10 @@ def conversation_stream(conversation: Conversation) -> list[StreamItem]:
         .order_by("-pk")[:STREAM_LIMIT]
     )
     events = list(conversation.timeline.select_related("actor").order_by("-pk")[:STREAM_LIMIT])
-    items = [StreamItem(at=m.created_at, message=m, attachments=tuple(m.attachments.all()))
-             for m in messages]
+    items = [
+        StreamItem(at=m.created_at, message=m, attachments=tuple(m.attachments.all()))
+        for m in messages
+    ]
     items += [StreamItem(at=e.created_at, event=e) for e in events]
     items.sort(key=lambda item: (item.at, 0 if item.event else 1))
     return items[-STREAM_LIMIT:]

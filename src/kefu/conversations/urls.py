@@ -15,6 +15,9 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("canned/", views.canned_responses, name="canned_responses"),
     path("canned/<int:response_id>/", views.canned_responses, name="edit_canned_response"),
-    path("canned/<int:response_id>/delete/", views.delete_canned_response,
-         name="delete_canned_response"),
+    path(
+        "canned/<int:response_id>/delete/",
+        views.delete_canned_response,
+        name="delete_canned_response",
+    ),
 ]

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.accounts.access import request_staff_user
@@ -26,7 +28,7 @@ from kefu.conversations.inbox import inbox_counts, inbox_page, parse_inbox_filte
 from kefu.conversations.models import CannedResponse, Channel, Conversation, Priority, Status
 from kefu.conversations.stream import conversation_stream
 from kefu.lib.attachments import attachment_response
-from kefu.lib.errors import KefuError, PermissionDenied
+from kefu.lib.errors import KefuError, NotFound, PermissionDenied
 from kefu.lib.htmx import is_fragment_request, render_page_or_fragment
 from kefu.lib.ratelimit import client_address
 from kefu.lib.taxonomy import queue_choices
@@ -37,17 +39,25 @@ from kefu.lib.uploads import check_uploads
 def inbox(request: HttpRequest) -> HttpResponse:
     """The inbox: views on the left, conversations newest first, live-refreshed."""
     user = request_staff_user(request)
-    inbox_filter = parse_inbox_filter(request.GET.get("view", "all"),
-                                      request.GET.get("status", ""),
-                                      request.GET.get("channel", ""))
+    inbox_filter = parse_inbox_filter(
+        request.GET.get("view", "all"),
+        request.GET.get("status", ""),
+        request.GET.get("channel", ""),
+    )
     page = inbox_page(user, inbox_filter, cursor=request.GET.get("cursor", ""))
-    context = {"filter": inbox_filter, "page": page, "counts": inbox_counts(user),
-               "status_choices": Status.choices, "queues": queue_choices(),
-               "channel_choices": Channel.choices,
-               "status_param": request.GET.get("status", ""),
-               "channel_param": request.GET.get("channel", "")}
-    return render_page_or_fragment(request, "conversations/inbox.html",
-                                   "conversations/_inbox_list.html", context)
+    context = {
+        "filter": inbox_filter,
+        "page": page,
+        "counts": inbox_counts(user),
+        "status_choices": Status.choices,
+        "queues": queue_choices(),
+        "channel_choices": Channel.choices,
+        "status_param": request.GET.get("status", ""),
+        "channel_param": request.GET.get("channel", ""),
+    }
+    return render_page_or_fragment(
+        request, "conversations/inbox.html", "conversations/_inbox_list.html", context
+    )
 
 
 @require_GET
@@ -55,8 +65,9 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     """One conversation: its stream of messages and events, reply box and side bar."""
     user = request_staff_user(request)
     conversation = access_conversation(user, conversation_id)
-    return render(request, "conversations/conversation.html",
-                  _conversation_context(user, conversation))
+    return render(
+        request, "conversations/conversation.html", _conversation_context(user, conversation)
+    )
 
 
 @require_GET
@@ -64,8 +75,11 @@ def conversation_stream_fragment(request: HttpRequest, conversation_id: int) -> 
     """The stream alone, refreshed when a live update says something changed."""
     user = request_staff_user(request)
     conversation = access_conversation(user, conversation_id)
-    return render(request, "conversations/_stream.html",
-                  {"conversation": conversation, "stream": conversation_stream(conversation)})
+    return render(
+        request,
+        "conversations/_stream.html",
+        {"conversation": conversation, "stream": conversation_stream(conversation)},
+    )
 
 
 @require_GET
@@ -87,9 +101,12 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
             uploads = check_uploads(form.cleaned_data["attachments"])
             set_status = form.cleaned_data["set_status"]
             services.post_agent_message(
-                user, conversation.pk, body=form.cleaned_data["body"],
+                user,
+                conversation.pk,
+                body=form.cleaned_data["body"],
                 is_internal=form.cleaned_data["is_internal"],
-                client_id=form.cleaned_data["client_id"], uploads=uploads,
+                client_id=form.cleaned_data["client_id"],
+                uploads=uploads,
                 set_status=Status(set_status) if set_status else None,
                 ip_address=client_address(request),
             )
@@ -106,8 +123,11 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
         response["HX-Retarget"] = "#reply-error"
         response["HX-Reswap"] = "innerHTML"
         return response
-    return render(request, "conversations/_stream.html",
-                  {"conversation": conversation, "stream": conversation_stream(conversation)})
+    return render(
+        request,
+        "conversations/_stream.html",
+        {"conversation": conversation, "stream": conversation_stream(conversation)},
+    )
 
 
 @require_POST
@@ -124,28 +144,44 @@ def update_properties(request: HttpRequest, conversation_id: int) -> HttpRespons
             error = str(failure.message)
     else:
         error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+    try:
+        conversation = access_conversation(user, conversation_id)
+    except NotFound:
+        # Transferred to a team this agent does not work: back to the inbox.
+        messages.success(request, _("The conversation was transferred."))
+        return _redirect(request, reverse("conversations:inbox"))
     if not is_fragment_request(request):
         return redirect("conversations:detail", conversation_id=conversation.pk)
-    conversation = access_conversation(user, conversation_id) if not error else conversation
     context = _conversation_context(user, conversation)
     context["properties_error"] = error
     return render(request, "conversations/_sidebar.html", context)
 
 
-def _apply_properties(user: User, conversation: Conversation, data: dict[str, Any],
-                      ip_address: str) -> None:
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    if is_fragment_request(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _apply_properties(
+    user: User, conversation: Conversation, data: dict[str, Any], ip_address: str
+) -> None:
     if data.get("status"):
         services.change_status(user, conversation.pk, data["status"], ip_address=ip_address)
     if data.get("priority") is not None:
         services.change_priority(user, conversation.pk, data["priority"], ip_address=ip_address)
     if data.get("queue"):
-        services.assign_conversation(user, conversation.pk, queue=data["queue"],
-                                     ip_address=ip_address)
+        services.assign_conversation(
+            user, conversation.pk, queue=data["queue"], ip_address=ip_address
+        )
     if data.get("assignee"):
         raw = data["assignee"]
         assignee_id = None if raw == "none" else int(raw) if raw.isdigit() else -1
-        services.assign_conversation(user, conversation.pk, assignee_id=assignee_id,
-                                     ip_address=ip_address)
+        services.assign_conversation(
+            user, conversation.pk, assignee_id=assignee_id, ip_address=ip_address
+        )
 
 
 def _conversation_context(user: User, conversation: Conversation) -> dict[str, Any]:
@@ -160,8 +196,10 @@ def _conversation_context(user: User, conversation: Conversation) -> dict[str, A
         "queues": queue_choices(),
         "agents": User.objects.filter(is_active=True).order_by("display_name", "username"),
         "canned_responses": services.canned_responses_for(conversation),
-        "other_conversations": visible_conversations(user).filter(customer=customer)
-        .exclude(pk=conversation.pk).order_by("-last_message_at")[:5],
+        "other_conversations": visible_conversations(user)
+        .filter(customer=customer)
+        .exclude(pk=conversation.pk)
+        .order_by("-last_message_at")[:5],
     }
 
 
@@ -184,8 +222,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if actor:
         entries = entries.filter(actor_label=actor[:150])
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "conversations/audit_log.html",
-                  {"page": page, "action": action, "actor": actor})
+    return render(
+        request, "conversations/audit_log.html", {"page": page, "action": action, "actor": actor}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -199,9 +238,15 @@ def canned_responses(request: HttpRequest, response_id: int | None = None) -> Ht
     if request.method == "POST" and form.is_valid():
         services.save_canned_response(user, form, ip_address=client_address(request))
         return redirect("conversations:canned_responses")
-    return render(request, "conversations/canned_responses.html", {
-        "form": form, "editing": instance, "responses": CannedResponse.objects.all(),
-    })
+    return render(
+        request,
+        "conversations/canned_responses.html",
+        {
+            "form": form,
+            "editing": instance,
+            "responses": CannedResponse.objects.all(),
+        },
+    )
 
 
 @require_POST

@@ -47,14 +47,16 @@ class CustomerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.sent_at: deque[float] = deque()
         await self.accept()
         if self.session.conversation_id is not None:
-            await self.channel_layer.group_add(customer_group(self.session.conversation_id),
-                                               self.channel_name)
-        await self.send_history()
+            await self.channel_layer.group_add(
+                customer_group(self.session.conversation_id), self.channel_name
+            )
+        await self.send_history(self.session)
 
     async def disconnect(self, code: int) -> None:
         if self.session is not None and self.session.conversation_id is not None:
-            await self.channel_layer.group_discard(customer_group(self.session.conversation_id),
-                                                   self.channel_name)
+            await self.channel_layer.group_discard(
+                customer_group(self.session.conversation_id), self.channel_name
+            )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None or len(text_data) > MAX_FRAME_CHARS:
@@ -70,21 +72,23 @@ class CustomerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return None
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not isinstance(content, dict) or self.session is None:
+        session = self.session
+        if session is None:
+            return
+        if not isinstance(content, dict):
             await self.send_error("invalid_input", _("Messages must be JSON objects."))
             return
         kind = content.get("type")
         if kind == "message":
-            await self.on_message(content)
+            await self.on_message(session, content)
         elif kind == "typing":
-            await self.on_typing(bool(content.get("is_typing")))
+            await self.on_typing(session, bool(content.get("is_typing")))
         elif kind == "history":
-            await self.send_history()
+            await self.send_history(session)
         else:
             await self.send_error("invalid_input", _("Unknown message type."))
 
-    async def on_message(self, content: dict[str, Any]) -> None:
-        assert self.session is not None
+    async def on_message(self, session: services.CustomerSession, content: dict[str, Any]) -> None:
         body = content.get("body")
         client_id = content.get("client_id") or ""
         if not isinstance(body, str) or not isinstance(client_id, str):
@@ -92,53 +96,67 @@ class CustomerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         try:
             self.count_against_rate_limit()
-            previous_conversation = self.session.conversation_id
-            posted, collected = await database_sync_to_async(self._post)(body, client_id[:64])
+            previous_conversation = session.conversation_id
+            posted, collected = await database_sync_to_async(_post)(session, body, client_id[:64])
         except KefuError as error:
             await self.send_error(str(error.code), str(error.message), client_id=client_id)
             return
         if posted.conversation.pk != previous_conversation:
             if previous_conversation is not None:
-                await self.channel_layer.group_discard(customer_group(previous_conversation),
-                                                       self.channel_name)
-            await self.channel_layer.group_add(customer_group(posted.conversation.pk),
-                                               self.channel_name)
-            await self.send_json({"type": "conversation", "conversation": {
-                "id": posted.conversation.pk, "number": posted.conversation.number,
-                "status": posted.conversation.status}})
-        await self.send_json({"type": "ack", "client_id": client_id,
-                              "message_id": posted.message.pk, "created": posted.created})
+                await self.channel_layer.group_discard(
+                    customer_group(previous_conversation), self.channel_name
+                )
+            await self.channel_layer.group_add(
+                customer_group(posted.conversation.pk), self.channel_name
+            )
+            await self.send_json(
+                {
+                    "type": "conversation",
+                    "conversation": {
+                        "id": posted.conversation.pk,
+                        "number": posted.conversation.number,
+                        "status": posted.conversation.status,
+                    },
+                }
+            )
+        await self.send_json(
+            {
+                "type": "ack",
+                "client_id": client_id,
+                "message_id": posted.message.pk,
+                "created": posted.created,
+            }
+        )
         await send_collected(collected)
 
-    def _post(self, body: str, client_id: str) -> tuple[PostedMessage, list[LiveEvent]]:
-        assert self.session is not None
-        with translation.override(_django_language(self.session.language)), \
-                collect_events() as collected:
-            posted = services.post_from_customer(self.session, body=body, client_id=client_id)
-        return posted, list(collected)
-
-    async def on_typing(self, is_typing: bool) -> None:
-        assert self.session is not None
-        if self.session.conversation_id is None:
+    async def on_typing(self, session: services.CustomerSession, is_typing: bool) -> None:
+        if session.conversation_id is None:
             return
-        await self.channel_layer.group_send(staff_group(self.session.conversation_id), {
-            "type": RELAY_TYPE,
-            "payload": {"type": "typing", "conversation": self.session.conversation_id,
-                        "author_type": "customer", "is_typing": is_typing},
-        })
+        await self.channel_layer.group_send(
+            staff_group(session.conversation_id),
+            {
+                "type": RELAY_TYPE,
+                "payload": {
+                    "type": "typing",
+                    "conversation": session.conversation_id,
+                    "author_type": "customer",
+                    "is_typing": is_typing,
+                },
+            },
+        )
 
     async def live_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])
 
-    async def send_history(self) -> None:
-        assert self.session is not None
-        conversation, messages = await database_sync_to_async(services.session_history)(
-            self.session)
-        await self.send_json({
-            "type": "history",
-            "conversation": asdict(conversation) if conversation else None,
-            "messages": messages,
-        })
+    async def send_history(self, session: services.CustomerSession) -> None:
+        conversation, messages = await database_sync_to_async(services.session_history)(session)
+        await self.send_json(
+            {
+                "type": "history",
+                "conversation": asdict(conversation) if conversation else None,
+                "messages": messages,
+            }
+        )
 
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
         await self.send_json({"type": "error", "code": code, "message": message, **extra})
@@ -150,6 +168,18 @@ class CustomerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if len(self.sent_at) >= settings.WIDGET_MESSAGES_PER_10_SECONDS:
             raise RateLimited(_("You are sending messages too fast. Please wait a few seconds."))
         self.sent_at.append(now)
+
+
+def _post(
+    session: services.CustomerSession, body: str, client_id: str
+) -> tuple[PostedMessage, list[LiveEvent]]:
+    """Store the customer's message in the database thread; return it and its live events."""
+    with (
+        translation.override(_django_language(session.language)),
+        collect_events() as collected,
+    ):
+        posted = services.post_from_customer(session, body=body, client_id=client_id)
+    return posted, list(collected)
 
 
 def _django_language(language: str) -> str:

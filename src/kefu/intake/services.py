@@ -40,16 +40,19 @@ def open_customer_session(*, visitor_token: str = "", tracking_token: str = "") 
     """Resolve a connection's credentials; raise NotFound for anything not valid."""
     if tracking_token:
         conversation = access_conversation_by_token(tracking_token)
-        return CustomerSession(visitor=None, conversation_id=conversation.pk,
-                               language=conversation.language)
+        return CustomerSession(
+            visitor=None, conversation_id=conversation.pk, language=conversation.language
+        )
     identity = read_visitor_token(visitor_token)
-    conversation = None
+    current: Conversation | None = None
     customer = _known_customer(identity)
     if customer is not None:
-        conversation = conversations.current_widget_conversation(customer)
-    return CustomerSession(visitor=identity,
-                           conversation_id=conversation.pk if conversation else None,
-                           language=identity.language)
+        current = conversations.current_widget_conversation(customer)
+    return CustomerSession(
+        visitor=identity,
+        conversation_id=current.pk if current else None,
+        language=identity.language,
+    )
 
 
 def _known_customer(identity: VisitorIdentity) -> Customer | None:
@@ -58,8 +61,9 @@ def _known_customer(identity: VisitorIdentity) -> Customer | None:
     return Customer.objects.filter(visitor_id=identity.visitor_id).first()
 
 
-def session_history(session: CustomerSession) -> tuple[ConversationSummary | None,
-                                                        list[MessagePayload]]:
+def session_history(
+    session: CustomerSession,
+) -> tuple[ConversationSummary | None, list[MessagePayload]]:
     """The conversation the session sees and its messages (no internal notes)."""
     if session.conversation_id is None:
         return None, []

@@ -12,6 +12,9 @@ urlpatterns = [
     path("t/<str:token>/", form_views.track, name="track"),
     path("t/<str:token>/messages/", form_views.track_messages, name="track_messages"),
     path("t/<str:token>/reply/", form_views.track_reply, name="track_reply"),
-    path("t/<str:token>/files/<int:attachment_id>/", form_views.track_attachment,
-         name="track_attachment"),
+    path(
+        "t/<str:token>/files/<int:attachment_id>/",
+        form_views.track_attachment,
+        name="track_attachment",
+    ),
 ]

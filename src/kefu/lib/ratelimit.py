@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django_ratelimit import ALL
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit import ALL  # type: ignore[import-untyped]
+from django_ratelimit.core import is_ratelimited  # type: ignore[import-untyped]
 
 from kefu.lib.errors import RateLimited
 

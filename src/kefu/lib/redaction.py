@@ -32,7 +32,7 @@ class SecretKind(StrEnum):
     SEED_PHRASE = "seed_phrase"
     PRIVATE_KEY = "private_key"
     ONE_TIME_CODE = "one_time_code"
-    PASSWORD = "password"
+    PASSWORD = "password"  # noqa: S105 - the name of a kind of secret
 
 
 MARKERS: dict[SecretKind, str] = {
@@ -95,9 +95,10 @@ _PASSWORD = re.compile(
 _PASSWORD_LIKE = re.compile(r"[\d!@#$%^&*_+=?~\-]")
 _WORD = re.compile(r"[A-Za-z]+")
 _CHINESE_SEED = re.compile(
-    r"(?:[\u3400-\u9fff][\s,，、]+){%d,}[\u3400-\u9fff]" % (SEED_PHRASE_MIN_WORDS - 1)
+    r"(?:[\u3400-\u9fff][\s,，、]+){" + str(SEED_PHRASE_MIN_WORDS - 1) + r",}[\u3400-\u9fff]"
 )
-_NUMBERING = re.compile(r"^[\s,;.、，；:：\-\d()]*$")
+# Between two words of a phrase: spaces, commas, or list numbering ("1.", "2)"), not a full stop.
+_NUMBERING = re.compile(r"^(?:[\s,;、，；\-]|\(?\d+[.)、:：]?)*$")
 _CODE_CONTEXT_WINDOW = 24
 
 
@@ -180,10 +181,7 @@ def _is_separator(text: str, previous: re.Match[str], token: re.Match[str]) -> b
     return bool(_NUMBERING.match(text[previous.end() : token.start()]))
 
 
-def _replace_spans(
-    text: str, spans: list[tuple[int, int]], note: _Note, kind: SecretKind
-) -> str:
+def _replace_spans(text: str, spans: list[tuple[int, int]], note: _Note, kind: SecretKind) -> str:
     for start, end in reversed(spans):
         text = text[:start] + note(kind) + text[end:]
     return text
-

@@ -30,9 +30,12 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
             check_rate_limit(request, "ticket_create")
             uploads = check_uploads(form.cleaned_data["attachments"])
             conversation = services.create_ticket(
-                email=form.cleaned_data["email"], name=form.cleaned_data["name"],
-                subject=form.cleaned_data["subject"], body=form.cleaned_data["description"],
-                language=normalise_language(get_language()), uploads=uploads,
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["description"],
+                language=normalise_language(get_language()),
+                uploads=uploads,
             )
         except KefuError as error:
             form.add_error(None, str(error.message))
@@ -51,10 +54,17 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     check_rate_limit(request, "lookup")
     conversation = access_conversation_by_token(token)
     is_new = request.session.pop("kefu_new_ticket", "") == token
-    return render(request, "intake/track.html", {
-        "conversation": conversation, "is_new": is_new, "form": TicketReplyForm(),
-        "messages_list": conversations.customer_visible_messages(conversation), "token": token,
-    })
+    return render(
+        request,
+        "intake/track.html",
+        {
+            "conversation": conversation,
+            "is_new": is_new,
+            "form": TicketReplyForm(),
+            "messages_list": conversations.customer_visible_messages(conversation),
+            "token": token,
+        },
+    )
 
 
 @require_GET
@@ -62,10 +72,15 @@ def track_messages(request: HttpRequest, token: str) -> HttpResponse:
     """The message list alone, for live refreshes of the tracking page."""
     check_rate_limit(request, "lookup")
     conversation = access_conversation_by_token(token)
-    return render(request, "intake/_track_messages.html", {
-        "conversation": conversation, "token": token,
-        "messages_list": conversations.customer_visible_messages(conversation),
-    })
+    return render(
+        request,
+        "intake/_track_messages.html",
+        {
+            "conversation": conversation,
+            "token": token,
+            "messages_list": conversations.customer_visible_messages(conversation),
+        },
+    )
 
 
 @require_POST
@@ -78,7 +93,9 @@ def track_reply(request: HttpRequest, token: str) -> HttpResponse:
             check_rate_limit(request, "customer_message")
             uploads = check_uploads(form.cleaned_data["attachments"])
             conversations.post_customer_message(
-                conversation.pk, body=form.cleaned_data["body"], uploads=uploads,
+                conversation.pk,
+                body=form.cleaned_data["body"],
+                uploads=uploads,
                 client_id=request.POST.get("client_id", "")[:64],
             )
         except KefuError as error:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.lib.errors import NotFound, PermissionDenied
 from kefu.lib.language import normalise_language
 
-VISITOR_TOKEN_SALT = "kefu.widget.visitor"
+VISITOR_TOKEN_SALT = "kefu.widget.visitor"  # noqa: S105 - a salt name, not a secret
 VISITOR_TOKEN_MAX_AGE_SECONDS = 180 * 24 * 3600
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 LOADER_FILE = Path(__file__).resolve().parents[2] / "static" / "intake" / "widget-loader.js"
@@ -39,7 +39,9 @@ def _labels() -> dict[str, str]:
         "typing": _("%(name)s is typing…"),
         "sending": _("Sending…"),
         "failed": _("Not sent yet. It will be sent when you are back online."),
-        "resolved": _("This conversation was marked as resolved. Write again if you need more help."),
+        "resolved": _(
+            "This conversation was marked as resolved. Write again if you need more help."
+        ),
         "closed": _("This chat has ended. Write a new message to start another."),
         "conversation": _("Conversation #%(number)s"),
         "error": _("Something went wrong. Please try again."),
@@ -60,7 +62,8 @@ def widget_frame(request: HttpRequest) -> HttpResponse:
     with translation.override(language):
         response = render(request, "intake/widget_frame.html", {"labels": _labels()})
     # Any site may frame the widget unless the exchange lists its own origins.
-    ancestors = ["'self'", *settings.WIDGET_ALLOWED_ORIGINS] if settings.WIDGET_ALLOWED_ORIGINS \
-        else ["*"]
+    ancestors = (
+        ["'self'", *settings.WIDGET_ALLOWED_ORIGINS] if settings.WIDGET_ALLOWED_ORIGINS else ["*"]
+    )
     setattr(response, "_csp_replace", {"frame-ancestors": ancestors})  # noqa: B010 - django-csp's hook
     return response

@@ -1,0 +1,106 @@
+"""Fixtures shared by every test: named personas built through the services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyotp
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from kefu.accounts import services as accounts
+from kefu.accounts.middleware import SESSION_TWO_FACTOR_KEY
+from kefu.accounts.models import Role, Team, User
+from kefu.conversations import services as conversations
+from kefu.conversations.models import Channel, Conversation, Customer
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Rate-limit counters and the cached brand must not leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def teams(db: None) -> dict[str, Team]:
+    return {team.queue: team for team in accounts.ensure_teams()}
+
+
+def make_staff(
+    username: str,
+    *,
+    role: Role = Role.AGENT,
+    queues: tuple[str, ...] = (),
+    teams: dict[str, Team] | None = None,
+    enrolled: bool = True,
+) -> User:
+    return accounts.create_staff_user(
+        username=username,
+        password=PASSWORD,
+        role=role,
+        display_name=username.title(),
+        teams=[teams[q] for q in queues] if teams else [],
+        totp_secret=pyotp.random_base32() if enrolled else "",
+    )
+
+
+@pytest.fixture
+def agent(teams: dict[str, Team]) -> User:
+    """Works the deposits and withdrawals queue."""
+    return make_staff("agent", queues=("deposit_withdrawal",), teams=teams)
+
+
+@pytest.fixture
+def teammate(teams: dict[str, Team]) -> User:
+    """Works the same queue as ``agent``."""
+    return make_staff("teammate", queues=("deposit_withdrawal",), teams=teams)
+
+
+@pytest.fixture
+def outsider(teams: dict[str, Team]) -> User:
+    """An agent of another team: must not see deposit conversations."""
+    return make_staff("outsider", queues=("trading",), teams=teams)
+
+
+@pytest.fixture
+def supervisor(teams: dict[str, Team]) -> User:
+    return make_staff("supervisor", role=Role.SUPERVISOR, teams=teams)
+
+
+@pytest.fixture
+def customer(db: None) -> Customer:
+    return conversations.identify_customer(
+        external_id="u-1001", name="Alice", email="alice@example.com"
+    )
+
+
+@pytest.fixture
+def conversation(customer: Customer, teams: dict[str, Team]) -> Conversation:
+    """An open chat in the deposits queue with one customer message."""
+    return conversations.start_conversation(
+        customer=customer,
+        channel=Channel.WIDGET,
+        queue="deposit_withdrawal",
+        body="My USDT deposit has not arrived",
+        client_id="first",
+    ).conversation
+
+
+def console_client(user: User) -> Client:
+    """A browser session signed in to the console, two-factor done."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SESSION_TWO_FACTOR_KEY] = 1.0
+    session.save()
+    return client
+
+
+@pytest.fixture
+def agent_client(agent: User) -> Client:
+    return console_client(agent)

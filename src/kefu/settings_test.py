@@ -1,0 +1,25 @@
+"""Settings for the test suite: the normal settings, with a throw-away data directory, a cheap
+password hasher and tasks run inline, so worker code is covered without a worker.
+
+``DATABASE_URL`` and ``REDIS_URL`` still switch the suite to PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+
+os.environ.setdefault("KEFU_DATA_DIR", tempfile.mkdtemp(prefix="kefu-test-"))
+os.environ.setdefault("KEFU_FAST_PASSWORD_HASHER", "1")
+os.environ.setdefault("KEFU_TASKS_IMMEDIATE", "1")
+# Each test run (and each xdist worker) gets its own Redis key space.
+os.environ.setdefault("KEFU_REDIS_PREFIX", f"kefu-test-{uuid.uuid4().hex[:8]}")
+
+from kefu.settings import *  # noqa: F403
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_URL = "http://testserver"
+# Close connections after each unit of work, so threads of the websocket tests do not keep the
+# test database open when it is dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
