@@ -120,11 +120,17 @@ def wait_until_healthy(server: Server) -> None:
 
 @contextmanager
 def kefu_servers(
-    count: int = 1, *, database_url: str = "", redis_url: str = ""
+    count: int = 1,
+    *,
+    database_url: str = "",
+    redis_url: str = "",
+    settings: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Iterator[list[Server]]:
     """Load the demo once, then start ``count`` servers sharing one database."""
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-e2e-"))
     environment = server_environment(data_dir, database_url=database_url, redis_url=redis_url)
+    environment.update(settings or {})
     subprocess.run(  # noqa: S603 - our own command line
         kefu_command("demo"),
         env=environment,
@@ -139,7 +145,16 @@ def kefu_servers(
             log = data_dir / f"server-{index}.log"
             with log.open("wb") as handle:
                 process = subprocess.Popen(  # noqa: S603 - our own command line
-                    kefu_command("run", "--host", "127.0.0.1", "--port", str(port), "--no-demo"),
+                    kefu_command(
+                        "run",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--no-demo",
+                        "--workers",
+                        str(workers),
+                    ),
                     env=environment,
                     stdout=handle,
                     stderr=subprocess.STDOUT,
@@ -157,3 +172,33 @@ def kefu_servers(
             except subprocess.TimeoutExpired:
                 server.process.kill()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def console_session_cookie(base: str, username: str) -> str:
+    """Sign a demo agent in through the real pages (password, then TOTP); return the session."""
+    import re
+
+    import httpx
+    import pyotp
+
+    from kefu.demo import DEMO_PASSWORD, STAFF
+
+    secret = next(person.totp_secret for person in STAFF if person.username == username)
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=10) as client:
+
+        def post_form(path: str, data: dict[str, str]) -> httpx.Response:
+            page = client.get(path)
+            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+            if csrf is None:
+                raise RuntimeError(f"no CSRF token on {path}")
+            return client.post(
+                path, data={"csrfmiddlewaretoken": csrf.group(1), **data}, headers={"Referer": base}
+            )
+
+        step = post_form("/console/auth/login/", {"username": username, "password": DEMO_PASSWORD})
+        if step.headers.get("location") != "/console/auth/verify/":
+            raise RuntimeError(f"password step failed: {step.status_code}")
+        done = post_form("/console/auth/verify/", {"code": pyotp.TOTP(secret).now()})
+        if done.status_code != 302:
+            raise RuntimeError(f"code step failed: {done.status_code}")
+        return str(client.cookies["sessionid"])

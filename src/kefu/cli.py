@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run Kefu (migrate, demo data on first start, serve)")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (each is a full ASGI server; needs PostgreSQL + Redis "
+        "for more than one)",
+    )
     run.add_argument("--no-demo", action="store_true", help="do not load demo data")
     run.add_argument(
         "--no-worker", action="store_true", help="do not work background tasks in this process"
@@ -47,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.data_dir:
         os.environ["KEFU_DATA_DIR"] = str(Path(arguments.data_dir).expanduser().resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
+    public = arguments.command == "run" and arguments.host not in LOOPBACK_HOSTS
+    if public and "KEFU_ALLOWED_HOSTS" not in os.environ:
+        # Reachable from other machines under names we cannot know: accept any Host header
+        # (websockets still need Origin == Host) until the operator names the site.
+        os.environ["KEFU_ALLOWED_HOSTS"] = "*"
+        print("Serving on all addresses; set KEFU_ALLOWED_HOSTS to your domain name(s).")
     if arguments.command == "manage":
         from django.core.management import execute_from_command_line
 
@@ -129,7 +143,7 @@ def _work_forever() -> None:
         print(f"Tasks run inline with {backend}; there is no queue to work.")
 
 
-def _run(host: str, port: int, *, demo: bool, worker: bool) -> int:
+def _run(host: str, port: int, *, demo: bool, worker: bool, workers: int = 1) -> int:
     import uvicorn
     from django.conf import settings
 

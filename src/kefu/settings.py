@@ -36,7 +36,7 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("KEFU_DEBUG", False)
-ALLOWED_HOSTS = env_list("KEFU_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env_list("KEFU_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("KEFU_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("KEFU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

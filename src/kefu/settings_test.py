@@ -18,6 +18,7 @@ os.environ.setdefault("KEFU_REDIS_PREFIX", f"kefu-test-{uuid.uuid4().hex[:8]}")
 
 from kefu.settings import *  # noqa: F403
 
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SITE_URL = "http://testserver"
 # Close connections after each unit of work, so threads of the websocket tests do not keep the

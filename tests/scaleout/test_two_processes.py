@@ -5,49 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from typing import Any
 
 import httpx
-import pyotp
 import pytest
 import websockets
 from websockets.typing import Origin
 
-from kefu.demo import DEMO_PASSWORD, STAFF
-from tests.servers import fresh_database, kefu_servers, require_scaleout
+from tests.servers import console_session_cookie, fresh_database, kefu_servers, require_scaleout
 
 pytestmark = pytest.mark.scaleout
 TIMEOUT = 10.0
-
-
-def signed_in_cookie(base: str, username: str) -> str:
-    """Sign in through the real pages (password, then TOTP) and return the session cookie."""
-    secret = next(person.totp_secret for person in STAFF if person.username == username)
-    with httpx.Client(base_url=base, follow_redirects=False, timeout=TIMEOUT) as client:
-        page = client.get("/console/auth/login/")
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        assert csrf
-        step = client.post(
-            "/console/auth/login/",
-            data={
-                "csrfmiddlewaretoken": csrf.group(1),
-                "username": username,
-                "password": DEMO_PASSWORD,
-            },
-            headers={"Referer": base},
-        )
-        assert step.headers["location"] == "/console/auth/verify/"
-        page = client.get("/console/auth/verify/")
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        assert csrf
-        done = client.post(
-            "/console/auth/verify/",
-            data={"csrfmiddlewaretoken": csrf.group(1), "code": pyotp.TOTP(secret).now()},
-            headers={"Referer": base},
-        )
-        assert done.status_code == 302, done.text
-        return str(client.cookies["sessionid"])
 
 
 async def next_of(socket: Any, kind: str, author_type: str = "") -> dict[str, Any]:
@@ -67,7 +35,7 @@ def test_customer_on_one_process_agent_on_another() -> None:
         fresh_database(database_url) as database,
         kefu_servers(2, database_url=database, redis_url=redis_url) as (first, second),
     ):
-        cookie = signed_in_cookie(second.url, "tom")
+        cookie = console_session_cookie(second.url, "tom")
         token = httpx.post(
             first.url + "/api/v1/widget/session", json={"language": "en"}, timeout=TIMEOUT
         ).json()["visitor_token"]
@@ -76,7 +44,7 @@ def test_customer_on_one_process_agent_on_another() -> None:
 
 async def _talk(customer_base: str, agent_base: str, token: str, cookie: str) -> None:
     customer_ws = customer_base.replace("http", "ws") + f"/ws/customer/?visitor={token}"
-    agent_ws = agent_base.replace("http", "ws") + "/ws/console/"
+    agent_ws = agent_base.replace("http", "ws") + "/ws/console/?inbox=1"
     async with (
         websockets.connect(customer_ws, origin=Origin(customer_base)) as customer,
         websockets.connect(

@@ -1,14 +1,16 @@
 """The staff console's websocket: live inbox updates, open conversations, typing and replies.
 
 Staff authenticate with their console session, which must have passed two-factor sign-in.
-On connect the socket joins the inbox groups of the queues the staff member works; a
-conversation's messages and typing arrive after a ``subscribe`` that passed the access check.
+Connected with ``?inbox=1`` (the inbox page) the socket joins the inbox groups of the queues the
+staff member works; a conversation's messages and typing arrive after a ``subscribe`` that
+passed the access check. Assignments to the staff member always arrive.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -38,6 +40,12 @@ def _staff_user_for_scope(scope: dict[str, Any]) -> User | None:
     return User.objects.filter(pk=user.pk, is_active=True).first()
 
 
+def _wants_inbox(scope: dict[str, Any]) -> bool:
+    """Inbox pages connect with ``?inbox=1``; conversation pages skip the inbox traffic."""
+    query = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
+    return query.get("inbox", ["0"])[0] == "1"
+
+
 class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     user: User | None = None
 
@@ -47,10 +55,12 @@ class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.close()
             return
         self.subscriptions: set[int] = set()
-        worked = await database_sync_to_async(visible_queues)(self.user)
-        self.groups_joined = [agent_group(self.user.pk)] + [
-            queue_group(queue) for queue in (worked if worked is not None else queues())
-        ]
+        self.groups_joined = [agent_group(self.user.pk)]
+        if _wants_inbox(self.scope):
+            worked = await database_sync_to_async(visible_queues)(self.user)
+            self.groups_joined += [
+                queue_group(queue) for queue in (worked if worked is not None else queues())
+            ]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()

@@ -18,16 +18,21 @@ from kefu.intake.channels.widget.identity import open_widget_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")
 
 
 async def customer_socket(query: str) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, f"/ws/customer/?{query}", headers=[ORIGIN])
+    communicator = WebsocketCommunicator(
+        application, f"/ws/customer/?{query}", headers=[HOST, ORIGIN]
+    )
     connected, _ = await communicator.connect()
     assert connected
     return communicator
 
 
-async def staff_socket(user: User, *, two_factor: bool = True) -> WebsocketCommunicator:
+async def staff_socket(
+    user: User, *, two_factor: bool = True, inbox: bool = False
+) -> WebsocketCommunicator:
     def session_cookie() -> str:
         client = console_client(user)
         if not two_factor:
@@ -39,8 +44,8 @@ async def staff_socket(user: User, *, two_factor: bool = True) -> WebsocketCommu
     cookie = await database_sync_to_async(session_cookie)()
     return WebsocketCommunicator(
         application,
-        "/ws/console/",
-        headers=[ORIGIN, (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
+        "/ws/console/?inbox=1" if inbox else "/ws/console/",
+        headers=[HOST, ORIGIN, (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
     )
 
 
@@ -153,14 +158,16 @@ async def test_staff_without_two_factor_cannot_connect(agent: User) -> None:
 
 
 async def test_anonymous_cannot_connect_to_the_console(db: None) -> None:
-    communicator = WebsocketCommunicator(application, "/ws/console/", headers=[ORIGIN])
+    communicator = WebsocketCommunicator(application, "/ws/console/", headers=[HOST, ORIGIN])
     connected, _ = await communicator.connect()
     assert connected is False
 
 
 @pytest.mark.parametrize("query", ["visitor=forged", "ticket=not-a-token", ""])
 async def test_bad_customer_credentials_are_refused(query: str, db: None) -> None:
-    communicator = WebsocketCommunicator(application, f"/ws/customer/?{query}", headers=[ORIGIN])
+    communicator = WebsocketCommunicator(
+        application, f"/ws/customer/?{query}", headers=[HOST, ORIGIN]
+    )
     connected, _ = await communicator.connect()
     assert connected is False
 
@@ -170,10 +177,60 @@ async def test_a_foreign_origin_is_refused(db: None) -> None:
     communicator = WebsocketCommunicator(
         application,
         f"/ws/customer/?visitor={token}",
-        headers=[(b"origin", b"https://evil.example")],
+        headers=[HOST, (b"origin", b"https://evil.example")],
     )
     connected, _ = await communicator.connect()
     assert connected is False
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"host", b"testserver"), (b"origin", b"http://testserver.evil.example")],
+        [(b"host", b"evil.example"), (b"origin", b"http://evil.example")],
+        [(b"host", b"testserver")],
+    ],
+)
+async def test_the_console_socket_needs_this_sites_origin(
+    agent: User, headers: list[tuple[bytes, bytes]]
+) -> None:
+    console = await staff_socket(agent)
+    cookie = next(value for key, value in console.scope["headers"] if key == b"cookie")
+    communicator = WebsocketCommunicator(
+        application, "/ws/console/", headers=[*headers, (b"cookie", cookie)]
+    )
+    connected, _ = await communicator.connect()
+    assert connected is False
+    connected, _ = await console.connect()
+    assert connected is True
+    await console.disconnect()
+
+
+async def test_only_inbox_sockets_hear_about_every_conversation(
+    agent: User, customer: object
+) -> None:
+    inbox = await staff_socket(agent, inbox=True)
+    page = await staff_socket(agent)
+    await inbox.connect()
+    await page.connect()
+    await receive_until(inbox, "ready")
+    await receive_until(page, "ready")
+    started = await database_sync_to_async(_start_deposit_chat)()
+    changed = await receive_until(inbox, "inbox.changed")
+    assert changed["conversation"]["id"] == started
+    assert await page.receive_nothing(timeout=0.3)
+    await inbox.disconnect()
+    await page.disconnect()
+
+
+def _start_deposit_chat() -> int:
+    from kefu.conversations import services
+    from kefu.conversations.models import Channel, Customer
+
+    customer = Customer.objects.get()
+    return services.start_conversation(
+        customer=customer, channel=Channel.WIDGET, body="hi", queue="deposit_withdrawal"
+    ).conversation.pk
 
 
 async def test_an_agent_of_another_team_cannot_subscribe(

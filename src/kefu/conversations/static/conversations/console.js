@@ -95,7 +95,7 @@
 
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + "/ws/console/");
+    socket = new WebSocket(scheme + window.location.host + "/ws/console/" + (inboxPage ? "?inbox=1" : ""));
     var wasOffline = status && status.dataset.state === "offline";
     socket.onopen = function () {
       delay = 1000;
