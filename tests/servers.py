@@ -181,7 +181,7 @@ def console_session_cookie(base: str, username: str) -> str:
     import httpx
     import pyotp
 
-    from kefu.demo import DEMO_PASSWORD, STAFF
+    from kefu.demo_staff import DEMO_PASSWORD, STAFF
 
     secret = next(person.totp_secret for person in STAFF if person.username == username)
     with httpx.Client(base_url=base, follow_redirects=False, timeout=10) as client:

@@ -78,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         _work_forever()
         return 0
     return _run(
-        arguments.host, arguments.port, demo=not arguments.no_demo, worker=not arguments.no_worker
+        arguments.host,
+        arguments.port,
+        demo=not arguments.no_demo,
+        worker=not arguments.no_worker,
+        workers=arguments.workers,
     )
 
 
@@ -89,7 +93,9 @@ def _migrate() -> None:
 
 
 def _load_demo(*, always_print: bool) -> None:
-    from kefu.demo import DEMO_PASSWORD, load_demo
+    from kefu.accounts.models import Role
+    from kefu.demo import load_demo
+    from kefu.demo_staff import DEMO_PASSWORD
 
     result = load_demo()
     if result.created:
@@ -100,7 +106,7 @@ def _load_demo(*, always_print: bool) -> None:
         print(f"\nDemo staff sign-in (password for all: {DEMO_PASSWORD}):")
         for person in result.staff:
             secret = person.totp_secret or "(enrols an authenticator at first sign-in)"
-            print(f"  {person.username:<10} {person.role.label:<14} TOTP secret: {secret}")
+            print(f"  {person.username:<10} {Role(person.role).label:<14} TOTP secret: {secret}")
         print(
             "Add a secret to any authenticator app, or print the current code with:\n"
             "  python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"\n"
@@ -158,13 +164,19 @@ def _run(host: str, port: int, *, demo: bool, worker: bool, workers: int = 1) ->
     print(f"  agent console:               http://{shown}:{port}/console/")
     print(f"  API (OpenAPI schema):        http://{shown}:{port}/api/v1/docs")
     sys.stdout.flush()
+    if workers > 1 and not (settings.DATABASE_URL and settings.REDIS_URL):
+        print("--workers needs DATABASE_URL and REDIS_URL: processes share nothing else.")
+        return 2
     uvicorn.run(
         "kefu.asgi:application",
         host=host,
         port=port,
+        workers=workers,
         lifespan="off",
         log_level="warning",
         ws_max_size=65536,
+        # Chat frames are small; compressing each one costs more CPU than it saves.
+        ws_per_message_deflate=False,
         proxy_headers=False,
     )
     return 0

@@ -24,75 +24,8 @@ from kefu.conversations.models import (
     Status,
     VipTier,
 )
+from kefu.demo_staff import DEMO_PASSWORD, STAFF, DemoStaff
 from kefu.intake.channels.form import services as tickets
-
-DEMO_PASSWORD = "kefu-demo-2026"
-
-
-@dataclass(frozen=True)
-class DemoStaff:
-    username: str
-    display_name: str
-    role: Role
-    queues: tuple[str, ...]
-    languages: tuple[str, ...]
-    language: str
-    totp_secret: str  # empty: the person enrols an authenticator at first sign-in
-
-
-STAFF = (
-    DemoStaff(
-        "admin", "Admin", Role.ADMIN, (), ("en", "zh"), "en", "JBSWY3DPEHPK3PXPKEFUADMIN2345672"
-    ),
-    DemoStaff(
-        "chen.jing",
-        "陈静 Chen Jing",
-        Role.SUPERVISOR,
-        (),
-        ("zh", "en"),
-        "zh-hans",
-        "KEFUSUPERVISORCHENJING234567ABCD",
-    ),
-    DemoStaff(
-        "li.na",
-        "李娜 Li Na",
-        Role.AGENT,
-        ("account_security", "general"),
-        ("zh", "en"),
-        "zh-hans",
-        "KEFUAGENTLINA234567ABCDEFGHIJKLM",
-    ),
-    DemoStaff(
-        "tom",
-        "Tom Walker",
-        Role.AGENT,
-        ("deposit_withdrawal", "general"),
-        ("en", "zh"),
-        "en",
-        "KEFUAGENTTOMWALKER234567ABCDEFGH",
-    ),
-    DemoStaff(
-        "wang.wei",
-        "王伟 Wang Wei",
-        Role.AGENT,
-        ("trading", "api"),
-        ("zh",),
-        "zh-hans",
-        "KEFUAGENTWANGWEI234567ABCDEFGHIJ",
-    ),
-    DemoStaff(
-        "sara",
-        "Sara Kim",
-        Role.AGENT,
-        ("verification", "fiat_p2p", "products"),
-        ("en",),
-        "en",
-        "KEFUAGENTSARAKIM234567ABCDEFGHIJ",
-    ),
-    DemoStaff(
-        "zhou.min", "周敏 Zhou Min", Role.AGENT, ("deposit_withdrawal",), ("zh",), "zh-hans", ""
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -130,7 +63,7 @@ def _create_staff(person: DemoStaff, teams: dict[str, Team]) -> User:
     return accounts.create_staff_user(
         username=person.username,
         password=DEMO_PASSWORD,
-        role=person.role,
+        role=Role(person.role),
         display_name=person.display_name,
         email=f"{person.username}@novaex.example",
         language=person.language,

@@ -113,6 +113,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "kefu.sqlite3",
+            # Opening a SQLite connection costs more than a query: keep them.
+            "CONN_MAX_AGE": None,
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; IMMEDIATE avoids lock upgrades
                 # that fail with "database is locked" under concurrent writes.
@@ -125,6 +127,8 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Threads (each with its own connection) that websocket consumers use for database work.
+DATABASE_THREADS = env_int("KEFU_DATABASE_THREADS", 4 if DATABASE_URL else 1, minimum=1)
 
 # --- redis: channel layer, cache, task queue ---------------------------------------------------
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from kefu.demo import DEMO_PASSWORD, STAFF
+from kefu.demo_staff import DEMO_PASSWORD, STAFF
 from tests.servers import Server, fresh_database, kefu_servers, scaleout_urls
 
 pytestmark = pytest.mark.browser

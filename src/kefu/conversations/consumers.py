@@ -8,12 +8,9 @@ passed the access check. Assignments to the staff member always arrive.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from kefu.accounts.middleware import SESSION_TWO_FACTOR_KEY
@@ -21,12 +18,13 @@ from kefu.accounts.models import User
 from kefu.conversations import services
 from kefu.conversations.access import access_conversation, visible_queues
 from kefu.conversations.events import agent_group, customer_group, queue_group, staff_group
+from kefu.lib.consumers import JsonConsumer
+from kefu.lib.database import in_database
 from kefu.lib.errors import KefuError
 from kefu.lib.live import RELAY_TYPE, LiveEvent, collect_events, send_collected
 from kefu.lib.taxonomy import queues
 
 MAX_SUBSCRIPTIONS = 30
-MAX_FRAME_CHARS = 20_000
 
 
 def _staff_user_for_scope(scope: dict[str, Any]) -> User | None:
@@ -43,21 +41,21 @@ def _staff_user_for_scope(scope: dict[str, Any]) -> User | None:
 def _wants_inbox(scope: dict[str, Any]) -> bool:
     """Inbox pages connect with ``?inbox=1``; conversation pages skip the inbox traffic."""
     query = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
-    return query.get("inbox", ["0"])[0] == "1"
+    return bool(query.get("inbox", ["0"])[0] == "1")
 
 
-class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class StaffConsumer(JsonConsumer):
     user: User | None = None
 
     async def connect(self) -> None:
-        self.user = await database_sync_to_async(_staff_user_for_scope)(self.scope)
+        self.user = await in_database(_staff_user_for_scope)(self.scope)
         if self.user is None:
             await self.close()
             return
         self.subscriptions: set[int] = set()
         self.groups_joined = [agent_group(self.user.pk)]
         if _wants_inbox(self.scope):
-            worked = await database_sync_to_async(visible_queues)(self.user)
+            worked = await in_database(visible_queues)(self.user)
             self.groups_joined += [
                 queue_group(queue) for queue in (worked if worked is not None else queues())
             ]
@@ -73,19 +71,6 @@ class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.channel_layer.group_discard(group, self.channel_name)
         for conversation_id in self.subscriptions:
             await self.channel_layer.group_discard(staff_group(conversation_id), self.channel_name)
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
-            await self.send_error("invalid_input", _("Messages must be text of reasonable size."))
-            return
-        await super().receive(text_data=text_data)
-
-    @classmethod
-    async def decode_json(cls, text_data: str) -> Any:
-        try:
-            return json.loads(text_data)
-        except ValueError:
-            return None
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         user = self.user
@@ -117,13 +102,27 @@ class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.send_error("invalid_input", _("Too many open conversations."))
             return
         try:
-            await database_sync_to_async(access_conversation)(user, conversation_id)
+            await in_database(access_conversation)(user, conversation_id)
         except KefuError as error:
             await self.send_error(str(error.code), str(error.message), conversation=conversation_id)
             return
         self.subscriptions.add(conversation_id)
         await self.channel_layer.group_add(staff_group(conversation_id), self.channel_name)
         await self.send_json({"type": "subscribed", "conversation": conversation_id})
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        payload = event["payload"]
+        user = self.user
+        if payload.get("type") == "conversation.changed" and user is not None:
+            conversation_id = payload["conversation"]["id"]
+            if conversation_id in self.subscriptions and not await _still_visible(
+                user, conversation_id
+            ):
+                # Transferred to a team this person does not work: stop following it.
+                await self.on_unsubscribe(conversation_id)
+                await self.send_json({"type": "unsubscribed", "conversation": conversation_id})
+                return
+        await self.send_json(payload)
 
     async def on_unsubscribe(self, conversation_id: int) -> None:
         if conversation_id in self.subscriptions:
@@ -157,7 +156,7 @@ class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.send_error("not_found", _("Not found."), conversation=conversation_id)
             return
         try:
-            posted, collected = await database_sync_to_async(_reply)(
+            posted, collected = await in_database(_reply)(
                 user, conversation_id, body, client_id[:64], bool(content.get("is_internal"))
             )
         except KefuError as error:
@@ -173,19 +172,19 @@ class StaffConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         )
         await send_collected(collected)
 
-    async def live_event(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["payload"])
 
-    async def send_error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+async def _still_visible(user: User, conversation_id: int) -> bool:
+    try:
+        await in_database(access_conversation)(user, conversation_id)
+    except KefuError:
+        return False
+    return True
 
 
 def _reply(
     user: User, conversation_id: int, body: str, client_id: str, is_internal: bool
 ) -> tuple[services.PostedMessage, list[LiveEvent]]:
     """Store a staff reply in the database thread; return it and its live events."""
-    # Access may have been lost since subscribing (transfer to another team): check again.
-    access_conversation(user, conversation_id)
     with collect_events() as collected:
         posted = services.post_agent_message(
             user, conversation_id, body=body, client_id=client_id, is_internal=is_internal

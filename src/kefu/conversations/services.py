@@ -12,10 +12,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -41,6 +43,7 @@ from kefu.conversations.models import (
     TimelineKind,
 )
 from kefu.conversations.tasks import notify_customer_of_reply
+from kefu.lib.errors import NotFound
 from kefu.lib.language import guess_language
 from kefu.lib.redaction import redact_secrets
 from kefu.lib.taxonomy import DEFAULT_QUEUE, queues
@@ -68,6 +71,16 @@ class PostedMessage:
     created: bool
     attachments: list[Attachment] = field(default_factory=list)
     redactions: list[str] = field(default_factory=list)
+
+
+def lock_conversation(conversation_id: int) -> Conversation:
+    """Load a conversation and lock its row until the transaction ends (call inside atomic()).
+
+    FOR NO KEY UPDATE: it serialises changes to the conversation but does not block messages
+    being inserted for it elsewhere (their foreign-key check only takes a key-share lock).
+    Raises Conversation.DoesNotExist.
+    """
+    return Conversation.objects.select_for_update(no_key=True).get(pk=conversation_id)
 
 
 def new_tracking_token() -> str:
@@ -186,18 +199,11 @@ def post_customer_message(
     message stored the first time, with ``created`` False.
     """
     body = clean_body(body, allow_empty=bool(uploads))
+    conversation = _conversation(conversation_id)
+    if conversation.status == Status.CLOSED:
+        raise ConversationClosed()
     try:
         with transaction.atomic():
-            conversation = (
-                Conversation.objects.select_for_update()
-                .select_related("customer")
-                .get(pk=conversation_id)
-            )
-            if conversation.status == Status.CLOSED:
-                raise ConversationClosed()
-            repeated = _repeated_message(conversation, client_id)
-            if repeated is not None:
-                return repeated
             return _add_customer_message(
                 conversation,
                 body,
@@ -212,6 +218,13 @@ def post_customer_message(
         return repeated
 
 
+def _conversation(conversation_id: int) -> Conversation:
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
 def _add_customer_message(
     conversation: Conversation,
     body: str,
@@ -219,6 +232,12 @@ def _add_customer_message(
     uploads: Sequence[CheckedUpload],
     language: str,
 ) -> PostedMessage:
+    """Insert the message, then update the conversation in one statement.
+
+    The conversation row is locked only from that update to the commit, so messages to one
+    conversation from many processes do not queue behind each other's work. The update
+    re-checks "not closed" and reopens a resolved or pending conversation atomically.
+    """
     redaction = redact_secrets(body)
     message = Message.objects.create(
         conversation=conversation,
@@ -230,25 +249,26 @@ def _add_customer_message(
     )
     now = message.created_at
     attachments = _store_attachments(conversation, message, uploads)
-    reopened = conversation.status in (Status.RESOLVED, Status.PENDING)
+    waiting = [Status.RESOLVED, Status.PENDING]
+    updated = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .exclude(status=Status.CLOSED)
+        .update(
+            last_message_at=Greatest(F("last_message_at"), Value(now)),
+            last_customer_message_at=now,
+            message_count=F("message_count") + 1,
+            status=Case(When(status__in=waiting, then=Value(Status.OPEN)), default=F("status")),
+            resolved_at=Case(When(status__in=waiting, then=None), default=F("resolved_at")),
+        )
+    )
+    if not updated:
+        raise ConversationClosed()  # closed meanwhile; the message is rolled back
+    reopened = conversation.status in waiting
     if conversation.status == Status.RESOLVED:
         events.record_timeline(conversation, TimelineKind.REOPENED)
-    if reopened:
-        conversation.status = Status.OPEN
-        conversation.resolved_at = None
-    # The row is locked (select_for_update), so plain increments cannot lose an update.
+    conversation.status = Status.OPEN
+    conversation.resolved_at = None
     conversation.last_message_at = now
-    conversation.last_customer_message_at = now
-    conversation.message_count += 1
-    conversation.save(
-        update_fields=[
-            "status",
-            "resolved_at",
-            "last_message_at",
-            "last_customer_message_at",
-            "message_count",
-        ]
-    )
     events.publish_message(message, conversation, attachments)
     if reopened:
         events.publish_conversation_changed(conversation)
@@ -274,6 +294,7 @@ def _warn_about_secret(conversation: Conversation, kinds: list[str]) -> None:
         body=text,
         language=conversation.language,
     )
+    Conversation.objects.filter(pk=conversation.pk).update(message_count=F("message_count") + 1)
     events.publish_message(warning, conversation)
 
 
@@ -295,18 +316,11 @@ def post_agent_message(
     ConversationClosed for a public reply to a closed conversation.
     """
     body = clean_body(body, allow_empty=bool(uploads))
+    conversation = _conversation(conversation_id)
+    if conversation.status == Status.CLOSED and not is_internal:
+        raise ConversationClosed()
     try:
         with transaction.atomic():
-            conversation = (
-                Conversation.objects.select_for_update()
-                .select_related("customer")
-                .get(pk=conversation_id)
-            )
-            if conversation.status == Status.CLOSED and not is_internal:
-                raise ConversationClosed()
-            repeated = _repeated_message(conversation, client_id)
-            if repeated is not None:
-                return repeated
             return _add_agent_message(
                 agent, conversation, body, is_internal, client_id, uploads, set_status, ip_address
             )
@@ -327,6 +341,8 @@ def _add_agent_message(
     set_status: Status | None,
     ip_address: str | None,
 ) -> PostedMessage:
+    """Insert the reply, then update the conversation in one statement (see
+    ``_add_customer_message``): counters, first response and automatic assignment."""
     message = Message.objects.create(
         conversation=conversation,
         author_type=AuthorType.AGENT,
@@ -338,18 +354,25 @@ def _add_agent_message(
     )
     now = message.created_at
     attachments = _store_attachments(conversation, message, uploads)
-    fields = ["last_message_at", "message_count"]
-    conversation.last_message_at = now
-    conversation.message_count += 1
+    changes: dict[str, Any] = {
+        "last_message_at": Greatest(F("last_message_at"), Value(now)),
+        "message_count": F("message_count") + 1,
+    }
+    rows = Conversation.objects.filter(pk=conversation.pk)
+    if not is_internal:
+        rows = rows.exclude(status=Status.CLOSED)
+        changes["first_response_at"] = Coalesce(F("first_response_at"), Value(now))
+        changes["assignee"] = Coalesce(F("assignee"), Value(agent.pk))
+    if not rows.update(**changes):
+        raise ConversationClosed()  # closed meanwhile; the reply is rolled back
     previous_assignee_id = conversation.assignee_id
+    conversation.last_message_at = now
     changed = False
     if not is_internal:
         if conversation.first_response_at is None:
             conversation.first_response_at = now
-            fields.append("first_response_at")
         if conversation.assignee_id is None:
             conversation.assignee = agent
-            fields.append("assignee")
             events.record_timeline(
                 conversation,
                 TimelineKind.ASSIGNED,
@@ -363,9 +386,9 @@ def _add_agent_message(
             )
             changed = True
     if set_status is not None and set_status != conversation.status:
-        fields += _apply_status(conversation, set_status, agent, now)
+        conversation = lock_conversation(conversation.pk)
+        conversation.save(update_fields=_apply_status(conversation, set_status, agent, now))
         changed = True
-    conversation.save(update_fields=fields)
     events.audit_conversation(
         agent,
         "conversation.note_added" if is_internal else "conversation.replied",
@@ -463,7 +486,7 @@ def change_status(
     if status not in Status.values:
         raise InvalidChange(_("Unknown status."), field="status")
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        conversation = lock_conversation(conversation_id)
         previous = conversation.status
         if previous == status:
             return conversation
@@ -488,7 +511,7 @@ def change_priority(
     if priority not in Priority.values:
         raise InvalidChange(_("Unknown priority."), field="priority")
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        conversation = lock_conversation(conversation_id)
         previous = conversation.priority
         if previous == priority:
             return conversation
@@ -535,7 +558,7 @@ def assign_conversation(
         if assignee is None:
             raise InvalidChange(_("Unknown agent."), field="assignee")
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        conversation = lock_conversation(conversation_id)
         before = {"assignee": conversation.assignee_id, "queue": conversation.queue}
         if queue is not None and queue != conversation.queue:
             conversation.queue = queue

@@ -8,15 +8,12 @@ sends the history first, then every new message, typing and status change; the c
 
 from __future__ import annotations
 
-import json
 import time
 from collections import deque
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,20 +21,21 @@ from django.utils.translation import gettext as _
 from kefu.conversations.events import customer_group, staff_group
 from kefu.conversations.services import PostedMessage
 from kefu.intake import services
+from kefu.lib.consumers import JsonConsumer
+from kefu.lib.database import in_database
 from kefu.lib.errors import KefuError, RateLimited
 from kefu.lib.live import RELAY_TYPE, LiveEvent, collect_events, send_collected
 
 RATE_WINDOW_SECONDS = 10.0
-MAX_FRAME_CHARS = 20_000
 
 
-class CustomerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class CustomerConsumer(JsonConsumer):
     session: services.CustomerSession | None = None
 
     async def connect(self) -> None:
         query = parse_qs(self.scope.get("query_string", b"").decode("utf-8", "replace"))
         try:
-            self.session = await database_sync_to_async(services.open_customer_session)(
+            self.session = await in_database(services.open_customer_session)(
                 visitor_token=query.get("visitor", [""])[0],
                 tracking_token=query.get("ticket", [""])[0],
             )
@@ -57,19 +55,6 @@ class CustomerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.channel_layer.group_discard(
                 customer_group(self.session.conversation_id), self.channel_name
             )
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
-            await self.send_error("invalid_input", _("Messages must be text of reasonable size."))
-            return
-        await super().receive(text_data=text_data)
-
-    @classmethod
-    async def decode_json(cls, text_data: str) -> Any:
-        try:
-            return json.loads(text_data)
-        except ValueError:
-            return None
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         session = self.session
@@ -97,7 +82,7 @@ class CustomerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         try:
             self.count_against_rate_limit()
             previous_conversation = session.conversation_id
-            posted, collected = await database_sync_to_async(_post)(session, body, client_id[:64])
+            posted, collected = await in_database(_post)(session, body, client_id[:64])
         except KefuError as error:
             await self.send_error(str(error.code), str(error.message), client_id=client_id)
             return
@@ -145,11 +130,8 @@ class CustomerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             },
         )
 
-    async def live_event(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["payload"])
-
     async def send_history(self, session: services.CustomerSession) -> None:
-        conversation, messages = await database_sync_to_async(services.session_history)(session)
+        conversation, messages = await in_database(services.session_history)(session)
         await self.send_json(
             {
                 "type": "history",
@@ -157,9 +139,6 @@ class CustomerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 "messages": messages,
             }
         )
-
-    async def send_error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, **extra})
 
     def count_against_rate_limit(self) -> None:
         now = time.monotonic()

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from conftest import PASSWORD, console_client, make_staff
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from conftest import PASSWORD, console_client, make_staff
 from kefu.accounts.models import AuditLogEntry, Team, User
 
 pytestmark = pytest.mark.django_db

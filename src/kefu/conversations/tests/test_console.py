@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import console_client
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from conftest import console_client
 from kefu.accounts.models import AuditLogEntry, User
 from kefu.conversations import services
 from kefu.conversations.models import Attachment, Channel, Conversation, Customer, Message, Status

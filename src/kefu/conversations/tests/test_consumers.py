@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
-from conftest import console_client
 from django.conf import settings
 from django.test import override_settings
 
+from conftest import console_client
 from kefu.accounts.models import User
 from kefu.asgi import application
 from kefu.conversations.models import Conversation, Message
@@ -249,6 +249,35 @@ async def test_an_agent_of_another_team_cannot_subscribe(
         lambda: Message.objects.filter(body="sneaky").exists()
     )()
     await console.disconnect()
+
+
+async def test_a_transfer_away_ends_the_subscription(
+    conversation: Conversation, agent: User, supervisor: User
+) -> None:
+    console = await staff_socket(agent)
+    await console.connect()
+    await receive_until(console, "ready")
+    await console.send_json_to({"type": "subscribe", "conversation": conversation.pk})
+    await receive_until(console, "subscribed")
+    await database_sync_to_async(_transfer)(supervisor, conversation.pk, "trading")
+    assert await receive_until(console, "unsubscribed") == {
+        "type": "unsubscribed",
+        "conversation": conversation.pk,
+    }
+    await console.send_json_to(
+        {"type": "reply", "conversation": conversation.pk, "body": "too late"}
+    )
+    assert (await receive_until(console, "error"))["code"] == "not_found"
+    assert not await database_sync_to_async(
+        lambda: Message.objects.filter(body="too late").exists()
+    )()
+    await console.disconnect()
+
+
+def _transfer(actor: User, conversation_id: int, queue: str) -> None:
+    from kefu.conversations import services
+
+    services.assign_conversation(actor, conversation_id, queue=queue)
 
 
 async def test_a_ticket_holder_follows_the_ticket(conversation: Conversation, agent: User) -> None:

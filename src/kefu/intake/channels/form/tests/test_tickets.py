@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import console_client
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from conftest import console_client
 from kefu.accounts.models import User
 from kefu.conversations import services
 from kefu.conversations.models import Attachment, Channel, Conversation, Status
