@@ -98,6 +98,7 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    environment: dict[str, str]
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -159,7 +160,7 @@ def kefu_servers(
                     stdout=handle,
                     stderr=subprocess.STDOUT,
                 )
-            servers.append(Server(f"http://127.0.0.1:{port}", process, log))
+            servers.append(Server(f"http://127.0.0.1:{port}", process, log, environment))
         for server in servers:
             wait_until_healthy(server)
         yield servers

@@ -101,12 +101,14 @@ TEMPLATES = [
 
 DATABASE_URL = env_secret("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES: dict[str, Any] = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=env_int("KEFU_DB_CONN_MAX_AGE", 60, minimum=0),
-            conn_health_checks=True,
-        )
+    DATABASES: dict[str, Any] = {"default": dj_database_url.parse(DATABASE_URL)}
+    # Under ASGI each request runs in a fresh thread, so thread-bound persistent connections
+    # would reconnect on every request: a process-wide psycopg pool keeps connections instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("KEFU_DB_POOL_MIN", 2, minimum=0),
+        "max_size": env_int("KEFU_DB_POOL_MAX", 20, minimum=1),
+        "timeout": env_int("KEFU_DB_POOL_TIMEOUT_SECONDS", 10, minimum=1),
     }
 else:
     DATABASES = {
@@ -155,6 +157,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
+            "OPTIONS": {"pool_class": "kefu.lib.redis.SharedConnectionPool"},
         }
     }
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}

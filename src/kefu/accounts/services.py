@@ -243,10 +243,12 @@ def authenticate_api_token(plain: str) -> User | None:
     if token is None:
         return None
     now = timezone.now()
-    # Write last-use at most once a minute, so a busy integration does not write on every call.
-    ApiToken.objects.filter(pk=token.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_LAST_USED_PRECISION)
-    ).update(last_used_at=now)
+    # Record the last use at most once a minute, so a busy integration does not write on every
+    # call; the condition in the update keeps concurrent requests from writing twice.
+    if token.last_used_at is None or token.last_used_at < now - TOKEN_LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_LAST_USED_PRECISION)
+        ).update(last_used_at=now)
     return token.user
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from kefu.accounts.models import User
+from kefu.accounts.models import Team, User
 from kefu.conversations.models import Attachment, Conversation
 from kefu.lib.errors import NotFound
 
@@ -22,10 +22,11 @@ def visible_queues(user: User) -> list[str] | None:
 def visible_conversations(user: User) -> QuerySet[Conversation]:
     """Conversations a staff member may open: their teams' queues and anything assigned to them."""
     conversations = Conversation.objects.all()
-    queues = visible_queues(user)
-    if queues is None:
+    if user.sees_all_queues:
         return conversations
-    return conversations.filter(Q(queue__in=queues) | Q(assignee=user))
+    # A subquery, not a list: one round trip to the database instead of two.
+    worked = Team.objects.filter(members=user).values("queue")
+    return conversations.filter(Q(queue__in=worked) | Q(assignee=user))
 
 
 def access_conversation(user: User, conversation_id: int) -> Conversation:

@@ -20,7 +20,7 @@ from kefu.conversations.models import (
     TimelineEvent,
     TimelineKind,
 )
-from kefu.lib.live import publish_on_commit
+from kefu.lib.live import LiveEvent, publish_on_commit
 
 
 def customer_group(conversation_id: int) -> str:
@@ -123,36 +123,35 @@ def publish_message(
     message: Message, conversation: Conversation, attachments: list[Attachment] | None = None
 ) -> None:
     """Tell the customer (unless it is a note), open consoles and inboxes about a message."""
-    payload = message_payload(message, attachments)
-    event: dict[str, Any] = {"type": "message", "message": payload}
+    event: dict[str, Any] = {"type": "message", "message": message_payload(message, attachments)}
+    inbox = {"type": "inbox.changed", "conversation": conversation_payload(conversation)}
+    groups = [staff_group(conversation.pk)]
     if not message.is_internal:
-        publish_on_commit([customer_group(conversation.pk)], event)
-    publish_on_commit([staff_group(conversation.pk)], event)
+        groups.append(customer_group(conversation.pk))
     publish_on_commit(
-        _inbox_groups(conversation),
-        {"type": "inbox.changed", "conversation": conversation_payload(conversation)},
+        LiveEvent(tuple(groups), event), LiveEvent(tuple(_inbox_groups(conversation)), inbox)
     )
 
 
 def publish_conversation_changed(
-    conversation: Conversation, *, previous_queue: str = "", previous_assignee_id: int | None = None
+    conversation: Conversation,
+    *,
+    previous_queue: str = "",
+    previous_assignee_id: int | None = None,
 ) -> None:
     """Tell consoles and the customer that status, priority, queue or assignee changed."""
-    payload: dict[str, Any] = {
+    for_staff = {"type": "conversation.changed", "conversation": conversation_payload(conversation)}
+    for_customer = {
         "type": "conversation.changed",
-        "conversation": conversation_payload(conversation),
+        "conversation": {"id": conversation.pk, "status": conversation.status},
     }
-    publish_on_commit([staff_group(conversation.pk)], payload)
+    inbox = {"type": "inbox.changed", "conversation": conversation_payload(conversation)}
     publish_on_commit(
-        [customer_group(conversation.pk)],
-        {
-            "type": "conversation.changed",
-            "conversation": {"id": conversation.pk, "status": conversation.status},
-        },
-    )
-    publish_on_commit(
-        _inbox_groups(conversation, previous_queue, previous_assignee_id),
-        {"type": "inbox.changed", "conversation": conversation_payload(conversation)},
+        LiveEvent((staff_group(conversation.pk),), for_staff),
+        LiveEvent((customer_group(conversation.pk),), for_customer),
+        LiveEvent(
+            tuple(_inbox_groups(conversation, previous_queue, previous_assignee_id)), inbox
+        ),
     )
 
 

@@ -56,7 +56,9 @@ def parse_inbox_filter(view: str = "", status: str = "", channel: str = "") -> I
 
 def inbox_queryset(user: User, inbox: InboxFilter) -> QuerySet[Conversation]:
     """Conversations in ``inbox`` that ``user`` may see, newest activity first."""
-    conversations = visible_conversations(user).filter(status__in=inbox.statuses)
+    conversations = visible_conversations(user)
+    if set(inbox.statuses) != set(Status.values):
+        conversations = conversations.filter(status__in=inbox.statuses)
     if inbox.view == "mine":
         conversations = conversations.filter(assignee=user)
     elif inbox.view == "unassigned":

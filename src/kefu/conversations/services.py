@@ -108,14 +108,18 @@ def identify_customer(
     name: str = "",
     language: str = "en",
 ) -> Customer:
-    """Find or create the customer: by exchange user id, else by widget visitor, else by email."""
+    """Find or create the customer: by exchange user id, else by widget visitor, else by email.
+
+    Emails are stored lower-cased, so matching them is an exact, indexed lookup.
+    """
+    email = email.strip().lower()
     defaults = {"name": name[:120], "email": email, "language": language}
     if external_id:
         return _get_or_create_customer({"external_id": external_id}, defaults)
     if visitor_id:
         return _get_or_create_customer({"visitor_id": visitor_id}, defaults)
     if email:
-        existing = Customer.objects.filter(email__iexact=email).order_by("pk").first()
+        existing = Customer.objects.filter(email=email).order_by("pk").first()
         if existing is not None:
             return existing
     return Customer.objects.create(**defaults)

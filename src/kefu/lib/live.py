@@ -37,27 +37,23 @@ class LiveEvent:
 _collector = threading.local()
 
 
-def publish_on_commit(groups: Iterable[str], payload: dict[str, Any]) -> None:
-    """Send ``payload`` to every group once the current transaction commits."""
-    event = LiveEvent(groups=tuple(groups), payload=payload)
-    transaction.on_commit(lambda: _dispatch(event))
+def publish_on_commit(*events: LiveEvent) -> None:
+    """Send the events once the current transaction commits (all in one hand-over)."""
+    batch = list(events)
+    transaction.on_commit(lambda: _dispatch(batch))
 
 
-def _dispatch(event: LiveEvent) -> None:
+def _dispatch(events: list[LiveEvent]) -> None:
     pending: list[LiveEvent] | None = getattr(_collector, "events", None)
     if pending is not None:
-        pending.append(event)
+        pending.extend(events)
         return
-    send_now(event)
+    send_now(events)
 
 
-def send_now(event: LiveEvent) -> None:
-    """Send ``event`` from synchronous code, waiting until the layer has taken it."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for group in event.groups:
-        async_to_sync(layer.group_send)(group, event.message())
+def send_now(events: list[LiveEvent]) -> None:
+    """Send events from synchronous code, waiting until the layer has taken them."""
+    async_to_sync(send_collected)(events)
 
 
 @contextmanager
