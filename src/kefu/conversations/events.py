@@ -149,9 +149,7 @@ def publish_conversation_changed(
     publish_on_commit(
         LiveEvent((staff_group(conversation.pk),), for_staff),
         LiveEvent((customer_group(conversation.pk),), for_customer),
-        LiveEvent(
-            tuple(_inbox_groups(conversation, previous_queue, previous_assignee_id)), inbox
-        ),
+        LiveEvent(tuple(_inbox_groups(conversation, previous_queue, previous_assignee_id)), inbox),
     )
 
 

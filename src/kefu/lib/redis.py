@@ -8,11 +8,11 @@ out one shared pool per address instead.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Self, cast
 
 import redis
 
-_pools: dict[tuple[str, tuple[tuple[str, Any], ...]], redis.ConnectionPool] = {}
+_pools: dict[tuple[str, tuple[tuple[str, Any], ...]], SharedConnectionPool] = {}
 _lock = threading.Lock()
 
 
@@ -20,11 +20,11 @@ class SharedConnectionPool(redis.ConnectionPool):
     """A ``ConnectionPool`` whose ``from_url`` returns the process's pool for that URL."""
 
     @classmethod
-    def from_url(cls, url: str, **options: Any) -> redis.ConnectionPool:
+    def from_url(cls, url: str, **options: Any) -> Self:
         key = (url, tuple(sorted(options.items())))
         with _lock:
             pool = _pools.get(key)
             if pool is None:
-                pool = redis.ConnectionPool.from_url(url, **options)
+                pool = super().from_url(url, **options)
                 _pools[key] = pool
-            return pool
+            return cast(Self, pool)
