@@ -14,8 +14,17 @@ from kefu.accounts.middleware import SESSION_TWO_FACTOR_KEY
 from kefu.accounts.models import Role, Team, User
 from kefu.conversations import services as conversations
 from kefu.conversations.models import Channel, Conversation, Customer
+from kefu.lib.database import close_database_threads
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_database_threads(django_db_setup: None) -> Iterator[None]:
+    """Websocket consumers use a pool of database threads; close their connections before the
+    test database is dropped."""
+    yield
+    close_database_threads()
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,31 @@ def record_audit(
     ip_address: str | None = None,
 ) -> AuditLogEntry:
     """Write one audit row: who did ``action`` to which object, and what changed."""
-    return AuditLogEntry.objects.create(
+    entry = audit_entry(
+        actor,
+        action,
+        target_type=target_type,
+        target_id=target_id,
+        before=before,
+        after=after,
+        ip_address=ip_address,
+    )
+    entry.save()
+    return entry
+
+
+def audit_entry(
+    actor: User | None,
+    action: str,
+    *,
+    target_type: str = "",
+    target_id: object = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditLogEntry:
+    """An unsaved audit row, for writers that insert many at once (``bulk_create``)."""
+    return AuditLogEntry(
         actor=actor,
         actor_label=actor.username if actor else "system",
         action=action,

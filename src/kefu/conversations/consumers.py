@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.middleware import SESSION_TWO_FACTOR_KEY
 from kefu.accounts.models import User
-from kefu.conversations import services
 from kefu.conversations.access import access_conversation, visible_queues
 from kefu.conversations.events import agent_group, customer_group, queue_group, staff_group
+from kefu.conversations.services import NewMessage
+from kefu.conversations.writer import write_message
 from kefu.lib.consumers import JsonConsumer
 from kefu.lib.database import in_database
 from kefu.lib.errors import KefuError
-from kefu.lib.live import RELAY_TYPE, LiveEvent, collect_events, send_collected
+from kefu.lib.live import RELAY_TYPE
 from kefu.lib.taxonomy import queues
 
 MAX_SUBSCRIPTIONS = 30
@@ -156,8 +157,14 @@ class StaffConsumer(JsonConsumer):
             await self.send_error("not_found", _("Not found."), conversation=conversation_id)
             return
         try:
-            posted, collected = await in_database(_reply)(
-                user, conversation_id, body, client_id[:64], bool(content.get("is_internal"))
+            posted = await write_message(
+                NewMessage(
+                    conversation_id,
+                    body,
+                    client_id[:64],
+                    agent=user,
+                    is_internal=bool(content.get("is_internal")),
+                )
             )
         except KefuError as error:
             await self.send_error(str(error.code), str(error.message), client_id=client_id)
@@ -170,7 +177,6 @@ class StaffConsumer(JsonConsumer):
                 "created": posted.created,
             }
         )
-        await send_collected(collected)
 
 
 async def _still_visible(user: User, conversation_id: int) -> bool:
@@ -179,14 +185,3 @@ async def _still_visible(user: User, conversation_id: int) -> bool:
     except KefuError:
         return False
     return True
-
-
-def _reply(
-    user: User, conversation_id: int, body: str, client_id: str, is_internal: bool
-) -> tuple[services.PostedMessage, list[LiveEvent]]:
-    """Store a staff reply in the database thread; return it and its live events."""
-    with collect_events() as collected:
-        posted = services.post_agent_message(
-            user, conversation_id, body=body, client_id=client_id, is_internal=is_internal
-        )
-    return posted, list(collected)

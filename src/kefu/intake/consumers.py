@@ -18,8 +18,10 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kefu.conversations.errors import ConversationClosed
 from kefu.conversations.events import customer_group, staff_group
-from kefu.conversations.services import PostedMessage
+from kefu.conversations.services import NewMessage, PostedMessage
+from kefu.conversations.writer import write_message
 from kefu.intake import services
 from kefu.lib.consumers import JsonConsumer
 from kefu.lib.database import in_database
@@ -82,7 +84,7 @@ class CustomerConsumer(JsonConsumer):
         try:
             self.count_against_rate_limit()
             previous_conversation = session.conversation_id
-            posted, collected = await in_database(_post)(session, body, client_id[:64])
+            posted, unsent = await _store(session, body, client_id[:64])
         except KefuError as error:
             await self.send_error(str(error.code), str(error.message), client_id=client_id)
             return
@@ -112,7 +114,8 @@ class CustomerConsumer(JsonConsumer):
                 "created": posted.created,
             }
         )
-        await send_collected(collected)
+        # A new chat's first events go out once this socket has joined its group.
+        await send_collected(unsent)
 
     async def on_typing(self, session: services.CustomerSession, is_typing: bool) -> None:
         if session.conversation_id is None:
@@ -149,15 +152,30 @@ class CustomerConsumer(JsonConsumer):
         self.sent_at.append(now)
 
 
-def _post(
+async def _store(
     session: services.CustomerSession, body: str, client_id: str
 ) -> tuple[PostedMessage, list[LiveEvent]]:
-    """Store the customer's message in the database thread; return it and its live events."""
+    """Store the customer's message in their chat, or in a new one when there is none (or it
+    was closed); return it and the live events still to send (those of a new chat)."""
+    if session.conversation_id is not None:
+        try:
+            posted = await write_message(NewMessage(session.conversation_id, body, client_id))
+        except ConversationClosed:
+            if not session.is_widget:
+                raise
+        else:
+            return posted, []
+    return await in_database(_start_chat)(session, body, client_id)
+
+
+def _start_chat(
+    session: services.CustomerSession, body: str, client_id: str
+) -> tuple[PostedMessage, list[LiveEvent]]:
     with (
         translation.override(_django_language(session.language)),
         collect_events() as collected,
     ):
-        posted = services.post_from_customer(session, body=body, client_id=client_id)
+        posted = services.start_chat(session, body=body, client_id=client_id)
     return posted, list(collected)
 
 

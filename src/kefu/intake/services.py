@@ -3,17 +3,14 @@ connection may see, and posting what the customer writes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kefu.conversations import services as conversations
 from kefu.conversations.access import access_conversation_by_token
-from kefu.conversations.errors import ConversationClosed
 from kefu.conversations.events import MessagePayload
 from kefu.conversations.models import Channel, Conversation, Customer
 from kefu.intake.channels.widget.identity import VisitorIdentity, read_visitor_token
 from kefu.lib.errors import NotFound
-from kefu.lib.uploads import CheckedUpload
 
 
 @dataclass
@@ -74,24 +71,13 @@ def session_history(
     return summary, conversations.customer_messages(conversation)
 
 
-def post_from_customer(
-    session: CustomerSession,
-    *,
-    body: str,
-    client_id: str = "",
-    uploads: Sequence[CheckedUpload] = (),
+def start_chat(
+    session: CustomerSession, *, body: str, client_id: str = ""
 ) -> conversations.PostedMessage:
-    """Store what the customer wrote. A widget visitor's first message (or first after a chat
-    was closed) starts a new conversation; ``session.conversation_id`` follows it.
+    """Start a new chat with the widget visitor's message; ``session`` follows the new one.
+
+    Used for a visitor's first message, and when their previous chat was closed.
     """
-    if session.conversation_id is not None:
-        try:
-            return conversations.post_customer_message(
-                session.conversation_id, body=body, client_id=client_id, uploads=uploads
-            )
-        except ConversationClosed:
-            if not session.is_widget:
-                raise
     if session.visitor is None:
         raise NotFound()
     visitor = session.visitor
@@ -103,11 +89,7 @@ def post_from_customer(
         language=visitor.language,
     )
     posted = conversations.start_conversation(
-        customer=customer,
-        channel=Channel.WIDGET,
-        body=body,
-        client_id=client_id,
-        uploads=uploads,
+        customer=customer, channel=Channel.WIDGET, body=body, client_id=client_id
     )
     session.conversation_id = posted.conversation.pk
     return posted

@@ -10,6 +10,7 @@ messages are stored in the order they were sent.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -17,6 +18,7 @@ from typing import ParamSpec, TypeVar
 
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
+from django.db import connections
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,3 +37,22 @@ def in_database(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     return DatabaseSyncToAsync(  # type: ignore[no-any-return]
         function, thread_sensitive=False, executor=database_executor()
     )
+
+
+def close_database_threads() -> None:
+    """Close every pool thread's database connection and stop the threads (tests, shutdown)."""
+    if database_executor.cache_info().currsize == 0:
+        return
+    executor = database_executor()
+    workers = settings.DATABASE_THREADS
+    barrier = threading.Barrier(workers)
+
+    def close_in_this_thread() -> None:
+        # Each thread holds its own connection; make every thread close its own.
+        barrier.wait(timeout=10)
+        connections.close_all()
+
+    for _ in range(workers):
+        executor.submit(close_in_this_thread)
+    executor.shutdown(wait=True)
+    database_executor.cache_clear()

@@ -1,0 +1,446 @@
+"""Messages in conversations: the write path for customers and staff.
+
+Everything that stores a message goes through :func:`post_messages`, which takes one message or
+a batch (the websocket consumers hand it everything that arrived while the previous batch was
+being written). A batch costs one transaction and a handful of statements whatever its size:
+one locking read of the conversations, one insert of the messages, one update of the
+conversations, one insert each of timeline and audit rows. Per message it does exactly what a
+single write does: secrets are redacted and the customer warned, a resolved conversation
+reopens, the first public reply sets the first-response time and assigns an unassigned
+conversation, every staff message is audited, and live updates go out after the commit.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kefu.accounts.events import audit_entry
+from kefu.accounts.models import AuditLogEntry, User
+from kefu.conversations import events
+from kefu.conversations.errors import ConversationClosed, MessageEmpty, MessageTooLong
+from kefu.conversations.models import (
+    Attachment,
+    AuthorType,
+    Channel,
+    Conversation,
+    Customer,
+    Message,
+    Priority,
+    Status,
+    TimelineEvent,
+    TimelineKind,
+)
+from kefu.conversations.services.conversations import apply_status, new_tracking_token
+from kefu.conversations.tasks import notify_customer_of_reply
+from kefu.lib.errors import KefuError, NotFound
+from kefu.lib.language import guess_language
+from kefu.lib.redaction import redact_secrets
+from kefu.lib.taxonomy import DEFAULT_QUEUE, queues
+from kefu.lib.uploads import CheckedUpload
+
+MAX_MESSAGE_CHARS = 10_000
+MAX_SUBJECT_CHARS = 200
+# Channels whose customers are told about replies by email (they are not watching a chat).
+EMAIL_NOTIFIED_CHANNELS = (Channel.FORM, Channel.API)
+# A resolved or pending conversation opens again when the customer writes.
+WAITING_ON_CUSTOMER = (Status.RESOLVED, Status.PENDING)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every conversation field a message can change, for the one bulk update.
+_MESSAGE_FIELDS = [
+    "status",
+    "resolved_at",
+    "closed_at",
+    "last_message_at",
+    "last_customer_message_at",
+    "first_response_at",
+    "message_count",
+    "assignee",
+]
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to store. ``agent`` is set for staff messages (replies and internal notes)."""
+
+    conversation_id: int
+    body: str
+    client_id: str = ""
+    agent: User | None = None
+    is_internal: bool = False
+    uploads: tuple[CheckedUpload, ...] = ()
+    set_status: Status | None = None
+    ip_address: str | None = None
+
+    @property
+    def author_type(self) -> AuthorType:
+        return AuthorType.AGENT if self.agent is not None else AuthorType.CUSTOMER
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """A message that was stored (or found again, when its client id had been seen)."""
+
+    conversation: Conversation
+    message: Message
+    created: bool
+    attachments: list[Attachment] = field(default_factory=list)
+    redactions: list[str] = field(default_factory=list)
+
+
+def clean_body(body: str, *, allow_empty: bool = False) -> str:
+    """Strip control characters and surrounding space; enforce the length limit."""
+    body = _CONTROL.sub("", body or "").strip()
+    if not body and not allow_empty:
+        raise MessageEmpty()
+    if len(body) > MAX_MESSAGE_CHARS:
+        raise MessageTooLong(
+            _("Messages can be at most %(limit)d characters.") % {"limit": MAX_MESSAGE_CHARS}
+        )
+    return body
+
+
+def post_messages(items: Sequence[NewMessage]) -> list[PostedMessage | KefuError]:
+    """Store messages, for one conversation or many, in one transaction.
+
+    Returns, in order, the stored message or the error that refused it (empty or too long,
+    ConversationClosed, NotFound); one refused message does not stop the others. A repeated
+    ``client_id`` (a resend after a reconnect) returns the message stored the first time, with
+    ``created`` False. Staff callers must have checked access (``access_conversation``).
+    """
+    results: dict[int, PostedMessage | KefuError] = {}
+    cleaned: list[tuple[int, NewMessage]] = []
+    for index, item in enumerate(items):
+        try:
+            body = clean_body(item.body, allow_empty=bool(item.uploads))
+        except KefuError as error:
+            results[index] = error
+            continue
+        cleaned.append((index, replace(item, body=body, client_id=item.client_id[:64])))
+    if cleaned:
+        try:
+            results.update(_store(cleaned))
+        except IntegrityError:
+            # A client id was seen before: store one at a time to tell which.
+            for index, item in cleaned:
+                results[index] = _store_one_or_find_repeat(index, item)
+    return [results[index] for index in range(len(items))]
+
+
+def post_customer_message(
+    conversation_id: int,
+    *,
+    body: str,
+    client_id: str = "",
+    uploads: Sequence[CheckedUpload] = (),
+) -> PostedMessage:
+    """Add a customer's message. A resolved or pending conversation opens again.
+
+    Raises ConversationClosed for closed conversations.
+    """
+    return _one(NewMessage(conversation_id, body, client_id, uploads=tuple(uploads)))
+
+
+def post_agent_message(
+    agent: User,
+    conversation_id: int,
+    *,
+    body: str,
+    is_internal: bool = False,
+    client_id: str = "",
+    uploads: Sequence[CheckedUpload] = (),
+    set_status: Status | None = None,
+    ip_address: str | None = None,
+) -> PostedMessage:
+    """Add a staff reply (or internal note), then optionally set the status.
+
+    Raises ConversationClosed for a public reply to a closed conversation.
+    """
+    return _one(
+        NewMessage(
+            conversation_id,
+            body,
+            client_id,
+            agent=agent,
+            is_internal=is_internal,
+            uploads=tuple(uploads),
+            set_status=set_status,
+            ip_address=ip_address,
+        )
+    )
+
+
+def start_conversation(
+    *,
+    customer: Customer,
+    channel: Channel,
+    body: str,
+    subject: str = "",
+    language: str | None = None,
+    client_id: str = "",
+    uploads: Sequence[CheckedUpload] = (),
+    queue: str = DEFAULT_QUEUE,
+    priority: Priority = Priority.NORMAL,
+) -> PostedMessage:
+    """Open a conversation with the customer's first message."""
+    body = clean_body(body, allow_empty=bool(uploads))
+    language = language or guess_language(body, default=customer.language)
+    subject = _CONTROL.sub("", subject).strip()[:MAX_SUBJECT_CHARS] or _subject_from(body)
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            customer=customer,
+            channel=channel,
+            subject=redact_secrets(subject).text[:MAX_SUBJECT_CHARS],
+            language=language,
+            queue=queue if queue in queues() else DEFAULT_QUEUE,
+            priority=priority,
+            tracking_token=new_tracking_token(),
+            last_message_at=timezone.now(),
+        )
+        events.record_timeline(conversation, TimelineKind.CREATED, data={"channel": channel})
+        item = NewMessage(conversation.pk, body, client_id[:64], uploads=tuple(uploads))
+        result = _store([(0, item)])[0]
+    if isinstance(result, KefuError):
+        raise result
+    return result
+
+
+def _one(item: NewMessage) -> PostedMessage:
+    result = post_messages([item])[0]
+    if isinstance(result, KefuError):
+        raise result
+    return result
+
+
+def _store_one_or_find_repeat(index: int, item: NewMessage) -> PostedMessage | KefuError:
+    try:
+        return _store([(index, item)])[index]
+    except IntegrityError:
+        conversation = Conversation.objects.get(pk=item.conversation_id)
+        message = conversation.messages.filter(client_id=item.client_id).first()
+        if message is None:
+            raise
+        return PostedMessage(conversation, message, False, list(message.attachments.all()))
+
+
+@dataclass
+class _Batch:
+    """What one transaction writes besides the messages themselves."""
+
+    conversations: dict[int, Conversation]
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    audit: list[AuditLogEntry] = field(default_factory=list)
+    changed: dict[int, int | None] = field(default_factory=dict)  # id -> previous assignee
+
+
+def _store(items: list[tuple[int, NewMessage]]) -> dict[int, PostedMessage | KefuError]:
+    results: dict[int, PostedMessage | KefuError] = {}
+    with transaction.atomic():
+        batch = _Batch(conversations=_lock_conversations({i.conversation_id for _, i in items}))
+        accepted: list[tuple[int, NewMessage, Message, list[str], Message | None]] = []
+        rows: list[Message] = []
+        for index, item in items:
+            conversation = batch.conversations.get(item.conversation_id)
+            if conversation is None:
+                results[index] = NotFound()
+                continue
+            if conversation.status == Status.CLOSED and not item.is_internal:
+                results[index] = ConversationClosed()
+                continue
+            message, redactions = _new_message(conversation, item)
+            warning = _secret_warning(conversation) if redactions else None
+            rows += [message] if warning is None else [message, warning]
+            accepted.append((index, item, message, redactions, warning))
+        if not accepted:
+            return results
+        Message.objects.bulk_create(rows)
+        touched: set[int] = set()
+        for index, item, message, redactions, warning in accepted:
+            touched.add(item.conversation_id)
+            conversation = batch.conversations[item.conversation_id]
+            attachments = _store_attachments(conversation, message, item.uploads)
+            _account_for(batch, conversation, item, message, redactions, warning)
+            events.publish_message(message, conversation, attachments)
+            if warning is not None:
+                events.publish_message(warning, conversation)
+            results[index] = PostedMessage(conversation, message, True, attachments, redactions)
+        _write(batch, touched)
+    return results
+
+
+def _lock_conversations(ids: set[int]) -> dict[int, Conversation]:
+    """Lock the conversations' rows (in id order, so two batches cannot deadlock)."""
+    rows = (
+        Conversation.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("customer")
+        .filter(pk__in=sorted(ids))
+        .order_by("pk")
+    )
+    return {conversation.pk: conversation for conversation in rows}
+
+
+def _new_message(conversation: Conversation, item: NewMessage) -> tuple[Message, list[str]]:
+    if item.agent is not None:
+        body, redactions = item.body, []
+        language = conversation.language
+    else:
+        redaction = redact_secrets(item.body)
+        body, redactions = redaction.text, [str(kind) for kind in redaction.kinds]
+        language = guess_language(item.body, default=conversation.language)
+    message = Message(
+        conversation=conversation,
+        author_type=item.author_type,
+        author=item.agent,
+        body=body,
+        language=language,
+        is_internal=item.is_internal,
+        client_id=item.client_id,
+        redactions=redactions,
+    )
+    return message, redactions
+
+
+def _secret_warning(conversation: Conversation) -> Message:
+    """The system message that tells a customer their secret was removed, in their language."""
+    with translation.override("zh-hans" if conversation.language == "zh" else "en"):
+        text = _(
+            "For your safety we removed a secret (seed phrase, private key, password or "
+            "verification code) from your message. Our staff will never ask for it: never "
+            "share it with anyone, including people who say they are support."
+        )
+    return Message(
+        conversation=conversation,
+        author_type=AuthorType.SYSTEM,
+        body=text,
+        language=conversation.language,
+    )
+
+
+def _account_for(
+    batch: _Batch,
+    conversation: Conversation,
+    item: NewMessage,
+    message: Message,
+    redactions: list[str],
+    warning: Message | None,
+) -> None:
+    """Apply one stored message to its (locked) conversation, and queue timeline and audit."""
+    now = message.created_at
+    previous_assignee = conversation.assignee_id
+    changed = False
+    conversation.message_count += 1 if warning is None else 2
+    conversation.last_message_at = max(conversation.last_message_at, now)
+    if item.agent is None:
+        conversation.last_customer_message_at = now
+        if conversation.status == Status.RESOLVED:
+            batch.timeline.append(_event(conversation, TimelineKind.REOPENED))
+        if conversation.status in WAITING_ON_CUSTOMER:
+            conversation.status = Status.OPEN
+            conversation.resolved_at = None
+            changed = True
+        if redactions:
+            batch.timeline.append(
+                _event(conversation, TimelineKind.SECRET_REDACTED, data={"kinds": redactions})
+            )
+    else:
+        agent = item.agent
+        if not item.is_internal:
+            conversation.first_response_at = conversation.first_response_at or now
+            if conversation.assignee_id is None:
+                conversation.assignee = agent
+                batch.timeline.append(
+                    _event(
+                        conversation,
+                        TimelineKind.ASSIGNED,
+                        actor=agent,
+                        data={
+                            "assignee": agent.pk,
+                            "assignee_name": agent.public_name,
+                            "queue": conversation.queue,
+                            "automatic": True,
+                        },
+                    )
+                )
+                changed = True
+        if item.set_status is not None and item.set_status != conversation.status:
+            batch.timeline.append(apply_status(conversation, item.set_status, agent, now))
+            changed = True
+        batch.audit.append(
+            audit_entry(
+                agent,
+                "conversation.note_added" if item.is_internal else "conversation.replied",
+                target_type="conversation",
+                target_id=conversation.pk,
+                after={"message": message.pk},
+                ip_address=item.ip_address,
+            )
+        )
+        if not item.is_internal and conversation.channel in EMAIL_NOTIFIED_CHANNELS:
+            _notify_by_email(conversation, message)
+    if changed:
+        batch.changed.setdefault(conversation.pk, previous_assignee)
+
+
+def _event(
+    conversation: Conversation,
+    kind: TimelineKind,
+    *,
+    actor: User | None = None,
+    data: dict[str, object] | None = None,
+) -> TimelineEvent:
+    return TimelineEvent(conversation=conversation, kind=kind, actor=actor, data=data or {})
+
+
+def _notify_by_email(conversation: Conversation, message: Message) -> None:
+    if conversation.customer.email:
+        message_id = message.pk
+        transaction.on_commit(lambda: notify_customer_of_reply.enqueue(message_id))
+
+
+def _write(batch: _Batch, touched: set[int]) -> None:
+    """One update for every touched conversation, one insert each for timeline and audit."""
+    Conversation.objects.bulk_update(
+        [batch.conversations[conversation_id] for conversation_id in sorted(touched)],
+        _MESSAGE_FIELDS,
+    )
+    if batch.timeline:
+        TimelineEvent.objects.bulk_create(batch.timeline)
+    if batch.audit:
+        AuditLogEntry.objects.bulk_create(batch.audit)
+    for conversation_id, previous_assignee in batch.changed.items():
+        events.publish_conversation_changed(
+            batch.conversations[conversation_id], previous_assignee_id=previous_assignee
+        )
+
+
+def _store_attachments(
+    conversation: Conversation, message: Message, uploads: Sequence[CheckedUpload]
+) -> list[Attachment]:
+    stored = []
+    for checked in uploads:
+        attachment = Attachment(
+            conversation=conversation,
+            message=message,
+            storage_key=secrets.token_hex(16),
+            original_name=checked.safe_name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+        )
+        attachment.file.save(f"file.{checked.extension}", File(checked.upload), save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+def _subject_from(body: str) -> str:
+    first_line = body.strip().splitlines()[0] if body.strip() else ""
+    subject = redact_secrets(first_line).text
+    return subject[:80] + ("…" if len(subject) > 80 else "")
