@@ -16,9 +16,13 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -38,7 +42,12 @@ from kefu.conversations.models import (
     TimelineEvent,
     TimelineKind,
 )
-from kefu.conversations.services.conversations import apply_status, new_tracking_token
+from kefu.conversations.services.conversations import (
+    STATUS_FIELDS,
+    apply_status,
+    lock_conversation,
+    new_tracking_token,
+)
 from kefu.conversations.tasks import notify_customer_of_reply
 from kefu.lib.errors import KefuError, NotFound
 from kefu.lib.language import guess_language
@@ -53,17 +62,6 @@ EMAIL_NOTIFIED_CHANNELS = (Channel.FORM, Channel.API)
 # A resolved or pending conversation opens again when the customer writes.
 WAITING_ON_CUSTOMER = (Status.RESOLVED, Status.PENDING)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Every conversation field a message can change, for the one bulk update.
-_MESSAGE_FIELDS = [
-    "status",
-    "resolved_at",
-    "closed_at",
-    "last_message_at",
-    "last_customer_message_at",
-    "first_response_at",
-    "message_count",
-    "assignee",
-]
 
 
 @dataclass(frozen=True)
@@ -231,39 +229,57 @@ def _store_one_or_find_repeat(index: int, item: NewMessage) -> PostedMessage | K
 
 
 @dataclass
+class _Delta:
+    """What a batch adds to one conversation; applied against the row's current values."""
+
+    messages: int = 0
+    last_message_at: datetime | None = None
+    last_customer_message_at: datetime | None = None
+    reopen: bool = False
+    first_response_at: datetime | None = None
+    assignee_id: int | None = None
+
+
+@dataclass
 class _Batch:
     """What one transaction writes besides the messages themselves."""
 
     conversations: dict[int, Conversation]
+    deltas: dict[int, _Delta] = field(default_factory=dict)
     timeline: list[TimelineEvent] = field(default_factory=list)
     audit: list[AuditLogEntry] = field(default_factory=list)
     changed: dict[int, int | None] = field(default_factory=dict)  # id -> previous assignee
+    statuses: list[tuple[int, Status, User]] = field(default_factory=list)
 
 
 def _store(items: list[tuple[int, NewMessage]]) -> dict[int, PostedMessage | KefuError]:
+    """Store a batch. No row is locked while the batch is prepared: the conversations are
+    updated by one statement that adds to their current values, so writers in other processes
+    wait on each other only from that statement to the commit."""
     results: dict[int, PostedMessage | KefuError] = {}
+    conversation_ids = sorted({item.conversation_id for _, item in items})
+    batch = _Batch(
+        conversations=Conversation.objects.select_related("customer").in_bulk(conversation_ids)
+    )
+    accepted: list[tuple[int, NewMessage, Message, list[str], Message | None]] = []
+    rows: list[Message] = []
+    for index, item in items:
+        conversation = batch.conversations.get(item.conversation_id)
+        if conversation is None:
+            results[index] = NotFound()
+            continue
+        if conversation.status == Status.CLOSED and not item.is_internal:
+            results[index] = ConversationClosed()
+            continue
+        message, redactions = _new_message(conversation, item)
+        warning = _secret_warning(conversation) if redactions else None
+        rows += [message] if warning is None else [message, warning]
+        accepted.append((index, item, message, redactions, warning))
+    if not accepted:
+        return results
     with transaction.atomic():
-        batch = _Batch(conversations=_lock_conversations({i.conversation_id for _, i in items}))
-        accepted: list[tuple[int, NewMessage, Message, list[str], Message | None]] = []
-        rows: list[Message] = []
-        for index, item in items:
-            conversation = batch.conversations.get(item.conversation_id)
-            if conversation is None:
-                results[index] = NotFound()
-                continue
-            if conversation.status == Status.CLOSED and not item.is_internal:
-                results[index] = ConversationClosed()
-                continue
-            message, redactions = _new_message(conversation, item)
-            warning = _secret_warning(conversation) if redactions else None
-            rows += [message] if warning is None else [message, warning]
-            accepted.append((index, item, message, redactions, warning))
-        if not accepted:
-            return results
         Message.objects.bulk_create(rows)
-        touched: set[int] = set()
         for index, item, message, redactions, warning in accepted:
-            touched.add(item.conversation_id)
             conversation = batch.conversations[item.conversation_id]
             attachments = _store_attachments(conversation, message, item.uploads)
             _account_for(batch, conversation, item, message, redactions, warning)
@@ -271,19 +287,8 @@ def _store(items: list[tuple[int, NewMessage]]) -> dict[int, PostedMessage | Kef
             if warning is not None:
                 events.publish_message(warning, conversation)
             results[index] = PostedMessage(conversation, message, True, attachments, redactions)
-        _write(batch, touched)
+        _write(batch)
     return results
-
-
-def _lock_conversations(ids: set[int]) -> dict[int, Conversation]:
-    """Lock the conversations' rows (in id order, so two batches cannot deadlock)."""
-    rows = (
-        Conversation.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("customer")
-        .filter(pk__in=sorted(ids))
-        .order_by("pk")
-    )
-    return {conversation.pk: conversation for conversation in rows}
 
 
 def _new_message(conversation: Conversation, item: NewMessage) -> tuple[Message, list[str]]:
@@ -331,14 +336,19 @@ def _account_for(
     redactions: list[str],
     warning: Message | None,
 ) -> None:
-    """Apply one stored message to its (locked) conversation, and queue timeline and audit."""
+    """Apply one stored message to its conversation (in memory and as a delta for the update),
+    and queue its timeline and audit rows."""
     now = message.created_at
+    delta = batch.deltas.setdefault(conversation.pk, _Delta())
+    delta.messages += 1 if warning is None else 2
+    delta.last_message_at = max(delta.last_message_at or now, now)
     previous_assignee = conversation.assignee_id
     changed = False
     conversation.message_count += 1 if warning is None else 2
     conversation.last_message_at = max(conversation.last_message_at, now)
     if item.agent is None:
-        conversation.last_customer_message_at = now
+        conversation.last_customer_message_at = delta.last_customer_message_at = now
+        delta.reopen = True
         if conversation.status == Status.RESOLVED:
             batch.timeline.append(_event(conversation, TimelineKind.REOPENED))
         if conversation.status in WAITING_ON_CUSTOMER:
@@ -352,7 +362,9 @@ def _account_for(
     else:
         agent = item.agent
         if not item.is_internal:
+            delta.first_response_at = delta.first_response_at or now
             conversation.first_response_at = conversation.first_response_at or now
+            delta.assignee_id = delta.assignee_id or agent.pk
             if conversation.assignee_id is None:
                 conversation.assignee = agent
                 batch.timeline.append(
@@ -369,9 +381,8 @@ def _account_for(
                     )
                 )
                 changed = True
-        if item.set_status is not None and item.set_status != conversation.status:
-            batch.timeline.append(apply_status(conversation, item.set_status, agent, now))
-            changed = True
+        if item.set_status is not None:
+            batch.statuses.append((conversation.pk, item.set_status, agent))
         batch.audit.append(
             audit_entry(
                 agent,
@@ -404,12 +415,17 @@ def _notify_by_email(conversation: Conversation, message: Message) -> None:
         transaction.on_commit(lambda: notify_customer_of_reply.enqueue(message_id))
 
 
-def _write(batch: _Batch, touched: set[int]) -> None:
-    """One update for every touched conversation, one insert each for timeline and audit."""
-    Conversation.objects.bulk_update(
-        [batch.conversations[conversation_id] for conversation_id in sorted(touched)],
-        _MESSAGE_FIELDS,
-    )
+def _write(batch: _Batch) -> None:
+    """One statement updates every touched conversation; one insert each for timeline and
+    audit rows; then the few status changes that came with replies."""
+    _apply_deltas(batch.deltas)
+    for conversation_id, status, agent in batch.statuses:
+        conversation = lock_conversation(conversation_id)
+        if conversation.status != status:
+            batch.timeline.append(apply_status(conversation, status, agent, timezone.now()))
+            conversation.save(update_fields=STATUS_FIELDS)
+            batch.conversations[conversation_id].status = conversation.status
+            batch.changed.setdefault(conversation_id, conversation.assignee_id)
     if batch.timeline:
         TimelineEvent.objects.bulk_create(batch.timeline)
     if batch.audit:
@@ -418,6 +434,56 @@ def _write(batch: _Batch, touched: set[int]) -> None:
         events.publish_conversation_changed(
             batch.conversations[conversation_id], previous_assignee_id=previous_assignee
         )
+
+
+def _apply_deltas(deltas: dict[int, _Delta]) -> None:
+    """Add each delta to its conversation's current row, in one round trip (executemany).
+
+    Counters add, times only move forward, a customer message reopens a resolved or pending
+    conversation, and the first reply and first assignee are kept once set.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    parameters = [
+        (
+            delta.messages,
+            adapt(delta.last_message_at),
+            adapt(delta.last_customer_message_at),
+            int(delta.reopen),
+            int(delta.reopen),
+            adapt(delta.first_response_at),
+            delta.assignee_id,
+            conversation_id,
+        )
+        for conversation_id, delta in sorted(deltas.items())
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(_delta_statement(connection.vendor), parameters)
+
+
+@cache
+def _delta_statement(vendor: str) -> str:
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(cast("Field[Any, Any]", Conversation._meta.get_field(name)).column)
+
+    greatest = "GREATEST" if vendor == "postgresql" else "MAX"
+    status = column("status")
+    waiting = f"{status} IN ('{Status.RESOLVED.value}', '{Status.PENDING.value}')"
+    # Names come from the model's metadata and constants; every value is a parameter.
+    return (
+        f"UPDATE {quote(Conversation._meta.db_table)} SET "  # noqa: S608
+        f"{column('message_count')} = {column('message_count')} + %s, "
+        f"{column('last_message_at')} = {greatest}({column('last_message_at')}, %s), "
+        f"{column('last_customer_message_at')} = "
+        f"COALESCE(%s, {column('last_customer_message_at')}), "
+        f"{status} = CASE WHEN %s = 1 AND {waiting} THEN '{Status.OPEN.value}' ELSE {status} END, "
+        f"{column('resolved_at')} = "
+        f"CASE WHEN %s = 1 AND {waiting} THEN NULL ELSE {column('resolved_at')} END, "
+        f"{column('first_response_at')} = COALESCE({column('first_response_at')}, %s), "
+        f"{column('assignee')} = COALESCE({column('assignee')}, %s) "
+        f"WHERE {quote('id')} = %s"
+    )
 
 
 def _store_attachments(
