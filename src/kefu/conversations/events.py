@@ -129,7 +129,10 @@ def publish_message(
     if not message.is_internal:
         groups.append(customer_group(conversation.pk))
     publish_on_commit(
-        LiveEvent(tuple(groups), event), LiveEvent(tuple(_inbox_groups(conversation)), inbox)
+        LiveEvent(tuple(groups), event),
+        LiveEvent(
+            tuple(_inbox_groups(conversation)), inbox, coalesce_key=f"inbox.{conversation.pk}"
+        ),
     )
 
 

@@ -8,6 +8,7 @@ can send them from its own event loop instead of blocking its database thread on
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,10 +25,15 @@ RELAY_TYPE = "live.event"
 
 @dataclass(frozen=True)
 class LiveEvent:
-    """One event for a set of groups."""
+    """One event for a set of groups.
+
+    Events with a ``coalesce_key`` are hints that something changed (an inbox should refresh):
+    each process sends at most one per key every ``COALESCE_SECONDS``, the latest one last.
+    """
 
     groups: tuple[str, ...]
     payload: dict[str, Any]
+    coalesce_key: str = ""
 
     def message(self) -> dict[str, Any]:
         """The channel-layer message that carries the payload."""
@@ -77,6 +83,51 @@ async def send_collected(events: Iterable[LiveEvent]) -> None:
     if layer is None:
         return
     for event in events:
-        message = event.message()
-        for group in event.groups:
-            await layer.group_send(group, message)
+        if event.coalesce_key and _coalesce(event):
+            continue
+        await _send(layer, event)
+
+
+async def _send(layer: Any, event: LiveEvent) -> None:
+    message = event.message()
+    for group in event.groups:
+        await layer.group_send(group, message)
+
+
+COALESCE_SECONDS = 1.0
+# Per event loop: key -> when one was last sent, and the latest event held back since.
+_sent_at: dict[asyncio.AbstractEventLoop, dict[str, float]] = {}
+_held: dict[asyncio.AbstractEventLoop, dict[str, LiveEvent]] = {}
+
+
+def _coalesce(event: LiveEvent) -> bool:
+    """Hold ``event`` back if one with its key went out less than COALESCE_SECONDS ago.
+
+    The held event is sent when the interval ends, so the last change is never lost.
+    """
+    loop = asyncio.get_running_loop()
+    sent_at = _sent_at.setdefault(loop, {})
+    held = _held.setdefault(loop, {})
+    now = loop.time()
+    last = sent_at.get(event.coalesce_key)
+    if last is None or now - last >= COALESCE_SECONDS:
+        sent_at[event.coalesce_key] = now
+        return False
+    if event.coalesce_key not in held:
+        loop.call_at(last + COALESCE_SECONDS, _release, loop, event.coalesce_key)
+    held[event.coalesce_key] = event
+    return True
+
+
+def _release(loop: asyncio.AbstractEventLoop, key: str) -> None:
+    event = _held.get(loop, {}).pop(key, None)
+    _sent_at.get(loop, {}).pop(key, None)
+    layer = get_channel_layer()
+    if event is not None and layer is not None:
+        _sent_at[loop][key] = loop.time()
+        task = loop.create_task(_send(layer, event))
+        _releases.add(task)
+        task.add_done_callback(_releases.discard)
+
+
+_releases: set[asyncio.Task[None]] = set()
