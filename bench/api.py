@@ -136,16 +136,20 @@ def measure(server: Server, *, clients: int, seconds: float, sizes: list[int]) -
 
 
 @contextmanager
-def server_for(mode: str, database_url: str, redis_url: str) -> Iterator[Server]:
+def server_for(mode: str, database_url: str, redis_url: str, workers: int) -> Iterator[Server]:
     if mode == "embedded":
         with kefu_servers(1, settings=SERVER_SETTINGS) as (server,):
             yield server
         return
     with (
         fresh_database(database_url) as database,
-        kefu_servers(1, database_url=database, redis_url=redis_url, settings=SERVER_SETTINGS) as (
-            server,
-        ),
+        kefu_servers(
+            1,
+            database_url=database,
+            redis_url=redis_url,
+            settings=SERVER_SETTINGS,
+            workers=workers,
+        ) as (server,),
     ):
         yield server
 
@@ -156,6 +160,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server processes in scale-out mode (kefu run)"
+    )
     parser.add_argument("--database-url", default=harness.DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=harness.DEFAULT_REDIS_URL)
     parser.add_argument("--json", action="store_true")
@@ -164,7 +171,9 @@ def main() -> None:
     modes = ["embedded", "scaleout"] if arguments.mode == "both" else [arguments.mode]
     results: dict[str, Any] = {}
     for mode in modes:
-        with server_for(mode, arguments.database_url, arguments.redis_url) as server:
+        with server_for(
+            mode, arguments.database_url, arguments.redis_url, arguments.workers
+        ) as server:
             results[mode] = measure(
                 server, clients=arguments.clients, seconds=arguments.seconds, sizes=sizes
             )

@@ -9,15 +9,20 @@ can send them from its own event loop instead of blocking its database thread on
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import logging
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 # Consumers relay events of this type to their websocket.
 RELAY_TYPE = "live.event"
@@ -58,8 +63,35 @@ def _dispatch(events: list[LiveEvent]) -> None:
 
 
 def send_now(events: list[LiveEvent]) -> None:
-    """Send events from synchronous code, waiting until the layer has taken them."""
-    async_to_sync(send_collected)(events)
+    """Send events from synchronous code.
+
+    In a request thread of the ASGI server the events are handed to the server's event loop
+    without waiting for them to leave (the request does not need to wait on the network);
+    anywhere else (management commands, tests) they are sent before this returns.
+    """
+    loop = _server_loop()
+    if loop is None:
+        async_to_sync(send_collected)(events)
+        return
+    future = asyncio.run_coroutine_threadsafe(send_collected(events), loop)
+    future.add_done_callback(_log_failure)
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop that called this thread through sync_to_async, if any."""
+    threadlocal = SyncToAsync.threadlocal
+    if getattr(threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop: asyncio.AbstractEventLoop | None = getattr(threadlocal, "main_event_loop", None)
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return None
+    return loop
+
+
+def _log_failure(future: concurrent.futures.Future[None]) -> None:
+    error = future.exception()
+    if error is not None:
+        logger.error("live update not sent", exc_info=error)
 
 
 @contextmanager

@@ -9,7 +9,8 @@ TXID = "7f3c9a1be2d4f6a8c0e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5"
 
 
 def english_phrase(words: int = 12) -> str:
-    return Mnemonic("english").generate(strength={12: 128, 24: 256}[words])
+    """A valid BIP39 phrase from fixed entropy, so every run tests the same words."""
+    return Mnemonic("english").to_mnemonic(bytes(range(7, 7 + words * 4 // 3)))
 
 
 def test_it_removes_an_english_seed_phrase_and_keeps_the_rest() -> None:
@@ -27,12 +28,12 @@ def test_it_removes_a_numbered_24_word_phrase() -> None:
     words = english_phrase(24).split()
     numbered = "\n".join(f"{i}. {word}" for i, word in enumerate(words, start=1))
     result = redact_secrets(numbered)
-    assert all(word not in result.text.split() for word in words[1:-1])
+    assert result.text == "1. " + MARKERS[SecretKind.SEED_PHRASE]
     assert result.kinds == [SecretKind.SEED_PHRASE]
 
 
 def test_it_removes_a_chinese_seed_phrase_written_with_spaces() -> None:
-    phrase = Mnemonic("chinese_simplified").generate(strength=128)
+    phrase = Mnemonic("chinese_simplified").to_mnemonic(bytes(range(40, 56)))
     result = redact_secrets(f"我的助记词是 {phrase} 帮我找回")
     assert phrase not in result.text
     assert result.kinds == [SecretKind.SEED_PHRASE]
