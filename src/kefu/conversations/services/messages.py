@@ -202,9 +202,10 @@ def start_conversation(
             tracking_token=new_tracking_token(),
             last_message_at=timezone.now(),
         )
-        events.record_timeline(conversation, TimelineKind.CREATED, data={"channel": channel})
+        conversation.customer = customer
         item = NewMessage(conversation.pk, body, client_id[:64], uploads=tuple(uploads))
-        result = _store([(0, item)])[0]
+        created = _event(conversation, TimelineKind.CREATED, data={"channel": channel})
+        result = _store([(0, item)], known={conversation.pk: conversation}, timeline=[created])[0]
     if isinstance(result, KefuError):
         raise result
     return result
@@ -252,15 +253,25 @@ class _Batch:
     statuses: list[tuple[int, Status, User]] = field(default_factory=list)
 
 
-def _store(items: list[tuple[int, NewMessage]]) -> dict[int, PostedMessage | KefuError]:
+def _store(
+    items: list[tuple[int, NewMessage]],
+    *,
+    known: dict[int, Conversation] | None = None,
+    timeline: list[TimelineEvent] | None = None,
+) -> dict[int, PostedMessage | KefuError]:
     """Store a batch. No row is locked while the batch is prepared: the conversations are
     updated by one statement that adds to their current values, so writers in other processes
-    wait on each other only from that statement to the commit."""
+    wait on each other only from that statement to the commit.
+
+    ``known`` are conversations the caller just loaded or created (not read again);
+    ``timeline`` are events to insert with the batch's own.
+    """
     results: dict[int, PostedMessage | KefuError] = {}
-    conversation_ids = sorted({item.conversation_id for _, item in items})
-    batch = _Batch(
-        conversations=Conversation.objects.select_related("customer").in_bulk(conversation_ids)
-    )
+    conversations = dict(known or {})
+    missing = sorted({item.conversation_id for _, item in items} - set(conversations))
+    if missing:
+        conversations.update(Conversation.objects.select_related("customer").in_bulk(missing))
+    batch = _Batch(conversations=conversations, timeline=list(timeline or []))
     accepted: list[tuple[int, NewMessage, Message, list[str], Message | None]] = []
     rows: list[Message] = []
     for index, item in items:
