@@ -58,7 +58,7 @@ class MicroBatcher(Generic[Item, Result]):
     async def _write(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
             results = await self._flush([item for item, _ in batch])
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - the error belongs to every waiting writer
             for _, future in batch:
                 if not future.done():
                     future.set_exception(error)

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from kefu.accounts import services as accounts
@@ -204,3 +204,20 @@ def test_healthz_reports_database_and_channel_layer(client: Client) -> None:
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"]["ok"] is True and body["channel_layer"]["ok"] is True
+
+
+def test_healthz_says_which_part_is_down(client: Client) -> None:
+    unreachable = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1/0"}]},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=unreachable):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["database"]["ok"] is True
+    assert body["channel_layer"]["ok"] is False
+    assert body["channel_layer"]["error"]
