@@ -156,16 +156,19 @@ class StaffConsumer(JsonConsumer):
         if conversation_id not in self.subscriptions:
             await self.send_error("not_found", _("Not found."), conversation=conversation_id)
             return
+        item = NewMessage(
+            conversation_id,
+            body,
+            client_id[:64],
+            agent=user,
+            is_internal=bool(content.get("is_internal")),
+        )
+        self.in_background(self.store_and_acknowledge(item))
+
+    async def store_and_acknowledge(self, item: NewMessage) -> None:
+        client_id = item.client_id
         try:
-            posted = await write_message(
-                NewMessage(
-                    conversation_id,
-                    body,
-                    client_id[:64],
-                    agent=user,
-                    is_internal=bool(content.get("is_internal")),
-                )
-            )
+            posted = await write_message(item)
         except KefuError as error:
             await self.send_error(str(error.code), str(error.message), client_id=client_id)
             return

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 
-from django.conf import settings
-
 from kefu.conversations import services
 from kefu.lib.batching import MicroBatcher
 from kefu.lib.database import in_database
@@ -28,7 +26,9 @@ async def write_message(item: services.NewMessage) -> services.PostedMessage:
     loop = asyncio.get_running_loop()
     batcher = _batchers.get(loop)
     if batcher is None:
-        batcher = MicroBatcher(_flush, max_size=MAX_BATCH, concurrency=settings.DATABASE_THREADS)
+        # One batch in flight per process: batches commit in the order their messages came,
+        # so one socket's messages are stored in the order it sent them.
+        batcher = MicroBatcher(_flush, max_size=MAX_BATCH, concurrency=1)
         _batchers[loop] = batcher
     outcome = await batcher.submit(item)
     if isinstance(outcome, KefuError):

@@ -8,6 +8,7 @@ sends the history first, then every new message, typing and status change; the c
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from dataclasses import asdict
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from kefu.conversations.errors import ConversationClosed
 from kefu.conversations.events import customer_group, staff_group
+from kefu.conversations.models import Conversation
 from kefu.conversations.services import NewMessage, PostedMessage
 from kefu.conversations.writer import write_message
 from kefu.intake import services
@@ -45,6 +47,7 @@ class CustomerConsumer(JsonConsumer):
             await self.close()
             return
         self.sent_at: deque[float] = deque()
+        self.starting = asyncio.Lock()
         await self.accept()
         if self.session.conversation_id is not None:
             await self.channel_layer.group_add(
@@ -83,29 +86,26 @@ class CustomerConsumer(JsonConsumer):
             return
         try:
             self.count_against_rate_limit()
-            previous_conversation = session.conversation_id
-            posted, unsent = await _store(session, body, client_id[:64])
+        except KefuError as error:
+            await self.send_error(str(error.code), str(error.message), client_id=client_id)
+            return
+        if session.conversation_id is None:
+            # The first message starts the chat: the next ones wait for its conversation.
+            await self.store_and_acknowledge(session, body, client_id[:64])
+        else:
+            self.in_background(self.store_and_acknowledge(session, body, client_id[:64]))
+
+    async def store_and_acknowledge(
+        self, session: services.CustomerSession, body: str, client_id: str
+    ) -> None:
+        previous_conversation = session.conversation_id
+        try:
+            posted, unsent = await self._store(session, body, client_id)
         except KefuError as error:
             await self.send_error(str(error.code), str(error.message), client_id=client_id)
             return
         if posted.conversation.pk != previous_conversation:
-            if previous_conversation is not None:
-                await self.channel_layer.group_discard(
-                    customer_group(previous_conversation), self.channel_name
-                )
-            await self.channel_layer.group_add(
-                customer_group(posted.conversation.pk), self.channel_name
-            )
-            await self.send_json(
-                {
-                    "type": "conversation",
-                    "conversation": {
-                        "id": posted.conversation.pk,
-                        "number": posted.conversation.number,
-                        "status": posted.conversation.status,
-                    },
-                }
-            )
+            await self.follow(posted.conversation, previous_conversation)
         await self.send_json(
             {
                 "type": "ack",
@@ -116,6 +116,41 @@ class CustomerConsumer(JsonConsumer):
         )
         # A new chat's first events go out once this socket has joined its group.
         await send_collected(unsent)
+
+    async def _store(
+        self, session: services.CustomerSession, body: str, client_id: str
+    ) -> tuple[PostedMessage, list[LiveEvent]]:
+        """Store the message in the customer's chat, or in a new one when there is none or it
+        was closed; return it and the live events still to send (those of a new chat)."""
+        conversation_id = session.conversation_id
+        if conversation_id is not None:
+            try:
+                return await write_message(NewMessage(conversation_id, body, client_id)), []
+            except ConversationClosed:
+                if not session.is_widget:
+                    raise
+        async with self.starting:
+            if session.conversation_id != conversation_id and session.conversation_id is not None:
+                # Another message of this socket already started the new chat.
+                posted = await write_message(NewMessage(session.conversation_id, body, client_id))
+                return posted, []
+            return await in_database(_start_chat)(session, body, client_id)
+
+    async def follow(self, conversation: Conversation, previous: int | None) -> None:
+        """Move this socket to a new conversation's group and tell the client."""
+        if previous is not None:
+            await self.channel_layer.group_discard(customer_group(previous), self.channel_name)
+        await self.channel_layer.group_add(customer_group(conversation.pk), self.channel_name)
+        await self.send_json(
+            {
+                "type": "conversation",
+                "conversation": {
+                    "id": conversation.pk,
+                    "number": conversation.number,
+                    "status": conversation.status,
+                },
+            }
+        )
 
     async def on_typing(self, session: services.CustomerSession, is_typing: bool) -> None:
         if session.conversation_id is None:
@@ -150,22 +185,6 @@ class CustomerConsumer(JsonConsumer):
         if len(self.sent_at) >= settings.WIDGET_MESSAGES_PER_10_SECONDS:
             raise RateLimited(_("You are sending messages too fast. Please wait a few seconds."))
         self.sent_at.append(now)
-
-
-async def _store(
-    session: services.CustomerSession, body: str, client_id: str
-) -> tuple[PostedMessage, list[LiveEvent]]:
-    """Store the customer's message in their chat, or in a new one when there is none (or it
-    was closed); return it and the live events still to send (those of a new chat)."""
-    if session.conversation_id is not None:
-        try:
-            posted = await write_message(NewMessage(session.conversation_id, body, client_id))
-        except ConversationClosed:
-            if not session.is_widget:
-                raise
-        else:
-            return posted, []
-    return await in_database(_start_chat)(session, body, client_id)
 
 
 def _start_chat(

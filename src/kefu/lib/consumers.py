@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+from collections.abc import Coroutine
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -10,6 +13,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 MAX_FRAME_CHARS = 20_000
+logger = logging.getLogger(__name__)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("websocket background work failed", exc_info=task.exception())
 
 
 class JsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -18,6 +27,18 @@ class JsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     Frames that are not JSON objects of reasonable size get an ``invalid_input`` error back
     instead of closing the socket.
     """
+
+    def in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` without holding up this socket's next frame (writes in flight).
+
+        Tasks started in order begin in order, so writes handed to one batcher keep the order
+        the client sent them in.
+        """
+        tasks: set[asyncio.Task[None]] = self.__dict__.setdefault("_background", set())
+        task = asyncio.get_running_loop().create_task(work)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        task.add_done_callback(_log_failure)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every handler, which costs a hop
