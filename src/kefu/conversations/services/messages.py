@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
@@ -205,7 +206,9 @@ def start_conversation(
         conversation.customer = customer
         item = NewMessage(conversation.pk, body, client_id[:64], uploads=tuple(uploads))
         created = _event(conversation, TimelineKind.CREATED, data={"channel": channel})
-        result = _store([(0, item)], known={conversation.pk: conversation}, timeline=[created])[0]
+        result = _store(
+            [(0, item)], known={conversation.pk: conversation}, timeline=[created], within=True
+        )[0]
     if isinstance(result, KefuError):
         raise result
     return result
@@ -258,13 +261,15 @@ def _store(
     *,
     known: dict[int, Conversation] | None = None,
     timeline: list[TimelineEvent] | None = None,
+    within: bool = False,
 ) -> dict[int, PostedMessage | KefuError]:
     """Store a batch. No row is locked while the batch is prepared: the conversations are
     updated by one statement that adds to their current values, so writers in other processes
     wait on each other only from that statement to the commit.
 
     ``known`` are conversations the caller just loaded or created (not read again);
-    ``timeline`` are events to insert with the batch's own.
+    ``timeline`` are events to insert with the batch's own; ``within``: the caller's
+    transaction holds this work (no savepoint of its own).
     """
     results: dict[int, PostedMessage | KefuError] = {}
     conversations = dict(known or {})
@@ -288,7 +293,7 @@ def _store(
         accepted.append((index, item, message, redactions, warning))
     if not accepted:
         return results
-    with transaction.atomic():
+    with nullcontext() if within else transaction.atomic():
         Message.objects.bulk_create(rows)
         for index, item, message, redactions, warning in accepted:
             conversation = batch.conversations[item.conversation_id]

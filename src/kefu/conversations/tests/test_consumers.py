@@ -298,7 +298,8 @@ async def test_a_flood_of_messages_is_rate_limited(db: None) -> None:
         await socket.send_json_to(
             {"type": "message", "body": f"spam {number}", "client_id": f"s{number}"}
         )
-    acknowledged, refused = set(), []
+    acknowledged: set[str] = set()
+    refused: list[dict[str, Any]] = []
     while len(acknowledged) < 3 or not refused:
         event = await socket.receive_json_from(timeout=5)
         if event["type"] == "ack":
