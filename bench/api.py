@@ -1,11 +1,17 @@
 """REST API benchmark: ticket creation under concurrency, and listing the newest conversations
 as the table grows (1,000 to 100,000 rows).
 
-For each database (SQLite embedded; PostgreSQL + Redis) one ``kefu run`` process serves the
-API. ``--clients`` concurrent HTTP clients (keep-alive) create tickets for ``--seconds``; then the
-table is grown step by step with bench/seed.py and, at each size, clients list the newest 20
-conversations through the staff endpoint, as an administrator (every queue) and as an agent
-(two queues).
+For each database (SQLite embedded, one process; PostgreSQL + Redis, ``--workers`` processes of
+one ``kefu run``), a load generator keeps ``--clients`` keep-alive connections busy:
+
+1. ``POST /api/v1/tickets`` for ``--seconds`` (ticket creates per second, latency);
+2. the table is grown step by step (bench/seed.py) and at each size the staff endpoint lists
+   the newest 20 conversations, as an administrator (every queue) and as an agent (two queues),
+   with ``--clients`` connections (throughput) and with one (latency of a lone request);
+3. for scale: ``GET /brand.css``, a request that does no database work, on the same server.
+
+The load generator is wrk (Debian: ``apt-get install wrk``), so the client's own CPU cost is
+small; without wrk a Python (httpx) generator is used and the report says so.
 
     python bench/api.py --mode both
 """
@@ -14,10 +20,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,31 +39,100 @@ from tests.servers import Server, console_session_cookie, fresh_database, kefu_s
 
 SERVER_SETTINGS = {"KEFU_RATELIMIT": "false", "KEFU_LOG_LEVEL": "WARNING"}
 SEED = Path(__file__).with_name("seed.py")
+TICKET_BODY = "我的USDT提现一直在处理中，请帮我查一下 / my USDT withdrawal is still pending"
+LIST_PATH = "/api/v1/staff/conversations?limit=20&status=any"
+
+WRK_SCRIPT = """
+counter = 0
+request = function()
+  if wrk.method == "POST" then
+    counter = counter + 1
+    local body = string.format(
+      '{"email":"bench%d@example.com","name":"Bench","subject":"Withdrawal %d pending",'
+      .. '"body":"BODY"}', counter % 5000, counter)
+    return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  end
+  return wrk.format(nil, nil)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'KEFU_RESULT {"requests": %d, "errors": %d, "seconds": %f, '
+    .. '"p50_ms": %f, "p95_ms": %f, "p99_ms": %f, "mean_ms": %f}\\n',
+    summary.requests, e.connect + e.read + e.write + e.status + e.timeout,
+    summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3, latency.mean / 1e3))
+end
+"""
 
 
-async def load(
-    base: str,
-    clients: int,
-    seconds: float,
-    request: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
-    headers: dict[str, str] | None = None,
+def wrk_load(
+    url: str, clients: int, seconds: float, *, method: str = "GET", token: str = ""
 ) -> dict[str, Any]:
-    """Run ``clients`` loops of ``request`` for ``seconds``; latency and throughput."""
+    """Drive ``url`` with wrk; requests per second and latency percentiles."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f'wrk.method = "{method}"\n' + WRK_SCRIPT.replace("BODY", TICKET_BODY))
+    command = [
+        "wrk",
+        "-t",
+        str(min(2, clients)),
+        "-c",
+        str(clients),
+        "-d",
+        f"{max(1, round(seconds))}s",
+        "-s",
+        script.name,
+        "--timeout",
+        "10s",
+    ]
+    if token:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    output = subprocess.run(  # noqa: S603 - a fixed command line
+        [*command, url], capture_output=True, text=True, check=True
+    ).stdout
+    Path(script.name).unlink()
+    match = re.search(r"KEFU_RESULT (\{.*\})", output)
+    if match is None:
+        raise RuntimeError(f"wrk gave no result:\n{output}")
+    raw = json.loads(match.group(1))
+    return {
+        "requests_per_second": round(raw["requests"] / raw["seconds"], 1),
+        "errors": raw["errors"],
+        "latency": {key: round(raw[key], 2) for key in ("p50_ms", "p95_ms", "p99_ms", "mean_ms")}
+        | {"n": raw["requests"]},
+    }
+
+
+async def python_load(
+    url: str, clients: int, seconds: float, *, method: str = "GET", token: str = ""
+) -> dict[str, Any]:
+    """The same measurement with httpx, for machines without wrk (the client costs more CPU)."""
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     async def client_loop(number: int) -> None:
         nonlocal errors
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        async with httpx.AsyncClient(headers=headers, timeout=30) as client:
             sequence = 0
             while time.perf_counter() < deadline:
                 sequence += 1
                 started = time.perf_counter()
-                response = await request(client, number * 1_000_000 + sequence)
+                if method == "POST":
+                    response = await client.post(
+                        url,
+                        json={
+                            "email": f"bench{(number * 100_000 + sequence) % 5000}@example.com",
+                            "name": "Bench",
+                            "subject": f"Withdrawal {sequence} pending",
+                            "body": TICKET_BODY,
+                        },
+                    )
+                else:
+                    response = await client.get(url)
                 latencies.append(time.perf_counter() - started)
-                if response.status_code >= 400:
-                    errors += 1
+                errors += response.status_code >= 400
 
     started = time.perf_counter()
     await asyncio.gather(*(client_loop(n) for n in range(clients)))
@@ -65,26 +144,14 @@ async def load(
     }
 
 
-async def create_ticket(client: httpx.AsyncClient, number: int) -> httpx.Response:
-    return await client.post(
-        "/api/v1/tickets",
-        json={
-            "email": f"bench{number % 5000}@example.com",
-            "name": "Bench",
-            "subject": f"Withdrawal {number} pending",
-            "body": "我的USDT提现一直在处理中，请帮我查一下 / my USDT withdrawal is still pending",
-        },
-    )
-
-
-async def list_newest(client: httpx.AsyncClient, number: int) -> httpx.Response:
-    return await client.get("/api/v1/staff/conversations?limit=20&status=any")
+def load(url: str, clients: int, seconds: float, **options: str) -> dict[str, Any]:
+    if shutil.which("wrk"):
+        return wrk_load(url, clients, seconds, **options)
+    return asyncio.run(python_load(url, clients, seconds, **options))
 
 
 def staff_token(server: Server, username: str) -> str:
     """Create an API token through the console's profile page, as the staff member would."""
-    import re
-
     cookie = console_session_cookie(server.url, username)
     with httpx.Client(base_url=server.url, cookies={"sessionid": cookie}, timeout=30) as client:
         page = client.get("/console/profile/")
@@ -114,25 +181,29 @@ def grow_to(server: Server, current: int, target: int) -> int:
 
 
 def measure(server: Server, *, clients: int, seconds: float, sizes: list[int]) -> dict[str, Any]:
-    creates = asyncio.run(load(server.url, clients, seconds, create_ticket))
+    creates = load(server.url + "/api/v1/tickets", clients, seconds, method="POST")
+    baseline = load(server.url + "/brand.css", clients, seconds / 2)
     tokens = {"admin": staff_token(server, "admin"), "agent": staff_token(server, "tom")}
     listing: dict[str, Any] = {}
-    rows = 10 + int(creates["requests_per_second"] * seconds)
+    rows = 10 + creates["latency"]["n"]
     for size in sizes:
         rows = grow_to(server, rows, size)
         listing[str(size)] = {
-            who: asyncio.run(
-                load(
-                    server.url,
-                    clients,
-                    seconds / 2,
-                    list_newest,
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-            )
+            who: {
+                f"{clients}_clients": load(
+                    server.url + LIST_PATH, clients, seconds / 2, token=token
+                ),
+                "1_client": load(server.url + LIST_PATH, 1, seconds / 2, token=token),
+            }
             for who, token in tokens.items()
         }
-    return {"clients": clients, "ticket_create": creates, "list_newest_20_by_table_size": listing}
+    return {
+        "clients": clients,
+        "load_generator": "wrk" if shutil.which("wrk") else "httpx",
+        "ticket_create": creates,
+        "no_database_request_brand_css": baseline,
+        "list_newest_20_by_table_size": listing,
+    }
 
 
 @contextmanager
@@ -177,6 +248,8 @@ def main() -> None:
             results[mode] = measure(
                 server, clients=arguments.clients, seconds=arguments.seconds, sizes=sizes
             )
+            if mode == "scaleout":
+                results[mode]["workers"] = arguments.workers
     harness.report("REST API", results, as_json=arguments.json)
 
 

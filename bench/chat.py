@@ -193,17 +193,16 @@ async def relay(
 
 
 @contextmanager
-def servers_for(mode: str, database_url: str, redis_url: str) -> Iterator[tuple[Server, Server]]:
+def servers_for(
+    mode: str, database_url: str, redis_url: str, settings: dict[str, str]
+) -> Iterator[tuple[Server, Server]]:
     if mode == "embedded":
-        with kefu_servers(1, settings=SERVER_SETTINGS) as (only,):
+        with kefu_servers(1, settings=settings) as (only,):
             yield only, only
         return
     with (
         fresh_database(database_url) as database,
-        kefu_servers(2, database_url=database, redis_url=redis_url, settings=SERVER_SETTINGS) as (
-            a,
-            b,
-        ),
+        kefu_servers(2, database_url=database, redis_url=redis_url, settings=settings) as (a, b),
     ):
         yield a, b
 
@@ -214,25 +213,45 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
-    parser.add_argument("--window", type=int, default=4)
+    parser.add_argument(
+        "--window", default="1,2,3,4", help="customer messages in flight per pair (a list sweeps)"
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also measure the simple alternative: each message in its own transaction",
+    )
     parser.add_argument("--database-url", default=harness.DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=harness.DEFAULT_REDIS_URL)
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     modes = ["embedded", "scaleout"] if arguments.mode == "both" else [arguments.mode]
+    windows = [int(window) for window in arguments.window.split(",")]
+    variants = {"batched": SERVER_SETTINGS}
+    if arguments.compare:
+        variants["one_transaction_per_message"] = {**SERVER_SETTINGS, "KEFU_CHAT_WRITE_BATCH": "1"}
     results: dict[str, Any] = {}
     for mode in modes:
-        with servers_for(mode, arguments.database_url, arguments.redis_url) as (first, second):
-            results[mode] = asyncio.run(
-                relay(
+        for variant, settings in variants.items():
+            runs = []
+            for window in windows:
+                with servers_for(mode, arguments.database_url, arguments.redis_url, settings) as (
                     first,
                     second,
-                    pairs=arguments.pairs,
-                    seconds=arguments.seconds,
-                    window=arguments.window,
-                    warmup=arguments.warmup,
-                )
-            )
+                ):
+                    runs.append(
+                        asyncio.run(
+                            relay(
+                                first,
+                                second,
+                                pairs=arguments.pairs,
+                                seconds=arguments.seconds,
+                                window=window,
+                                warmup=arguments.warmup,
+                            )
+                        )
+                    )
+            results[f"{mode}/{variant}"] = runs
     harness.report("chat relay", results, as_json=arguments.json)
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 
+from django.conf import settings
+
 from kefu.conversations import services
 from kefu.lib.batching import MicroBatcher
 from kefu.lib.database import in_database
 from kefu.lib.errors import KefuError
 from kefu.lib.live import LiveEvent, collect_events, send_collected
-
-MAX_BATCH = 100
 
 Outcome = services.PostedMessage | KefuError
 _batchers: dict[asyncio.AbstractEventLoop, MicroBatcher[services.NewMessage, Outcome]] = {}
@@ -28,7 +28,7 @@ async def write_message(item: services.NewMessage) -> services.PostedMessage:
     if batcher is None:
         # One batch in flight per process: batches commit in the order their messages came,
         # so one socket's messages are stored in the order it sent them.
-        batcher = MicroBatcher(_flush, max_size=MAX_BATCH, concurrency=1)
+        batcher = MicroBatcher(_flush, max_size=settings.CHAT_WRITE_BATCH, concurrency=1)
         _batchers[loop] = batcher
     outcome = await batcher.submit(item)
     if isinstance(outcome, KefuError):
