@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.lib.taxonomy import DEFAULT_QUEUE, intents, queue_name
@@ -220,7 +221,8 @@ class Message(models.Model):
     is_internal = models.BooleanField(_("internal note"), default=False)
     client_id = models.CharField(max_length=64, blank=True)
     redactions: models.JSONField[Any] = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the writer (one clock for a message and its conversation's times), not the database.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -275,7 +277,6 @@ class Attachment(models.Model):
 
 
 class TimelineKind(models.TextChoices):
-    CREATED = "created", _("Conversation started")
     ASSIGNED = "assigned", _("Assigned")
     STATUS_CHANGED = "status_changed", _("Status changed")
     PRIORITY_CHANGED = "priority_changed", _("Priority changed")

@@ -12,12 +12,13 @@ STREAM_LIMIT = 300
 
 @dataclass(frozen=True)
 class StreamItem:
-    """One row of the stream: a message (with its files) or a timeline event."""
+    """One row of the stream: a message (with its files), a timeline event, or the start."""
 
     at: datetime
     message: Message | None = None
     event: TimelineEvent | None = None
     attachments: tuple[Attachment, ...] = ()
+    started: Conversation | None = None
 
 
 def conversation_stream(conversation: Conversation) -> list[StreamItem]:
@@ -34,4 +35,7 @@ def conversation_stream(conversation: Conversation) -> list[StreamItem]:
     ]
     items += [StreamItem(at=e.created_at, event=e) for e in events]
     items.sort(key=lambda item: (item.at, 0 if item.event else 1))
-    return items[-STREAM_LIMIT:]
+    items = items[-STREAM_LIMIT:]
+    if len(messages) < STREAM_LIMIT:
+        items.insert(0, StreamItem(at=conversation.created_at, started=conversation))
+    return items

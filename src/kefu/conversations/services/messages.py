@@ -192,6 +192,10 @@ def start_conversation(
     body = clean_body(body, allow_empty=bool(uploads))
     language = language or guess_language(body, default=customer.language)
     subject = _CONTROL.sub("", subject).strip()[:MAX_SUBJECT_CHARS] or _subject_from(body)
+    now = timezone.now()
+    # The new row already counts its first message (and the warning, when a secret was
+    # removed), so storing the message needs no update of it.
+    redacted = redact_secrets(body).was_redacted
     with transaction.atomic():
         conversation = Conversation.objects.create(
             customer=customer,
@@ -201,14 +205,13 @@ def start_conversation(
             queue=queue if queue in queues() else DEFAULT_QUEUE,
             priority=priority,
             tracking_token=new_tracking_token(),
-            last_message_at=timezone.now(),
+            last_message_at=now,
+            last_customer_message_at=now,
+            message_count=2 if redacted else 1,
         )
         conversation.customer = customer
         item = NewMessage(conversation.pk, body, client_id[:64], uploads=tuple(uploads))
-        created = _event(conversation, TimelineKind.CREATED, data={"channel": channel})
-        result = _store(
-            [(0, item)], known={conversation.pk: conversation}, timeline=[created], within=True
-        )[0]
+        result = _store([(0, item)], new={conversation.pk: conversation}, at=now)[0]
     if isinstance(result, KefuError):
         raise result
     return result
@@ -254,29 +257,28 @@ class _Batch:
     audit: list[AuditLogEntry] = field(default_factory=list)
     changed: dict[int, int | None] = field(default_factory=dict)  # id -> previous assignee
     statuses: list[tuple[int, Status, User]] = field(default_factory=list)
+    new: set[int] = field(default_factory=set)  # created with their first message counted
 
 
 def _store(
     items: list[tuple[int, NewMessage]],
     *,
-    known: dict[int, Conversation] | None = None,
-    timeline: list[TimelineEvent] | None = None,
-    within: bool = False,
+    new: dict[int, Conversation] | None = None,
+    at: datetime | None = None,
 ) -> dict[int, PostedMessage | KefuError]:
     """Store a batch. No row is locked while the batch is prepared: the conversations are
     updated by one statement that adds to their current values, so writers in other processes
     wait on each other only from that statement to the commit.
 
-    ``known`` are conversations the caller just loaded or created (not read again);
-    ``timeline`` are events to insert with the batch's own; ``within``: the caller's
-    transaction holds this work (no savepoint of its own).
+    ``new``: a conversation the caller just created, in its own transaction (no savepoint),
+    whose row already counts this message, written at ``at``.
     """
     results: dict[int, PostedMessage | KefuError] = {}
-    conversations = dict(known or {})
+    conversations = dict(new or {})
     missing = sorted({item.conversation_id for _, item in items} - set(conversations))
     if missing:
         conversations.update(Conversation.objects.select_related("customer").in_bulk(missing))
-    batch = _Batch(conversations=conversations, timeline=list(timeline or []))
+    batch = _Batch(conversations=conversations, new=set(new or {}))
     accepted: list[tuple[int, NewMessage, Message, list[str], Message | None]] = []
     rows: list[Message] = []
     for index, item in items:
@@ -287,13 +289,13 @@ def _store(
         if conversation.status == Status.CLOSED and not item.is_internal:
             results[index] = ConversationClosed()
             continue
-        message, redactions = _new_message(conversation, item)
+        message, redactions = _new_message(conversation, item, at or timezone.now())
         warning = _secret_warning(conversation) if redactions else None
         rows += [message] if warning is None else [message, warning]
         accepted.append((index, item, message, redactions, warning))
     if not accepted:
         return results
-    with nullcontext() if within else transaction.atomic():
+    with nullcontext() if new else transaction.atomic():
         Message.objects.bulk_create(rows)
         for index, item, message, redactions, warning in accepted:
             conversation = batch.conversations[item.conversation_id]
@@ -307,7 +309,9 @@ def _store(
     return results
 
 
-def _new_message(conversation: Conversation, item: NewMessage) -> tuple[Message, list[str]]:
+def _new_message(
+    conversation: Conversation, item: NewMessage, at: datetime
+) -> tuple[Message, list[str]]:
     if item.agent is not None:
         body, redactions = item.body, []
         language = conversation.language
@@ -324,6 +328,7 @@ def _new_message(conversation: Conversation, item: NewMessage) -> tuple[Message,
         is_internal=item.is_internal,
         client_id=item.client_id,
         redactions=redactions,
+        created_at=at,
     )
     return message, redactions
 
@@ -355,13 +360,19 @@ def _account_for(
     """Apply one stored message to its conversation (in memory and as a delta for the update),
     and queue its timeline and audit rows."""
     now = message.created_at
-    delta = batch.deltas.setdefault(conversation.pk, _Delta())
+    # A conversation created with this message already counts it; the delta goes nowhere.
+    delta = (
+        _Delta()
+        if conversation.pk in batch.new
+        else batch.deltas.setdefault(conversation.pk, _Delta())
+    )
     delta.messages += 1 if warning is None else 2
     delta.last_message_at = max(delta.last_message_at or now, now)
     previous_assignee = conversation.assignee_id
     changed = False
-    conversation.message_count += 1 if warning is None else 2
-    conversation.last_message_at = max(conversation.last_message_at, now)
+    if conversation.pk not in batch.new:
+        conversation.message_count += 1 if warning is None else 2
+        conversation.last_message_at = max(conversation.last_message_at, now)
     if item.agent is None:
         conversation.last_customer_message_at = delta.last_customer_message_at = now
         delta.reopen = True
@@ -434,7 +445,8 @@ def _notify_by_email(conversation: Conversation, message: Message) -> None:
 def _write(batch: _Batch) -> None:
     """One statement updates every touched conversation; one insert each for timeline and
     audit rows; then the few status changes that came with replies."""
-    _apply_deltas(batch.deltas)
+    if batch.deltas:
+        _apply_deltas(batch.deltas)
     for conversation_id, status, agent in batch.statuses:
         conversation = lock_conversation(conversation_id)
         if conversation.status != status:

@@ -44,7 +44,7 @@ def test_a_conversation_starts_with_the_customers_message(customer: Customer) ->
     assert list(conversation.messages.values_list("author_type", "body")) == [
         (AuthorType.CUSTOMER, "我的充值没到账")
     ]
-    assert list(conversation.timeline.values_list("kind", flat=True)) == [TimelineKind.CREATED]
+    assert list(conversation.timeline.values_list("kind", flat=True)) == []
 
 
 def test_an_unknown_queue_falls_back_to_general(customer: Customer) -> None:
@@ -207,7 +207,6 @@ def test_status_priority_and_assignment_are_audited(
     ]
     kinds = list(changed.timeline.values_list("kind", flat=True))
     assert kinds == [
-        TimelineKind.CREATED,
         TimelineKind.PRIORITY_CHANGED,
         TimelineKind.ASSIGNED,
         TimelineKind.STATUS_CHANGED,
