@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.middleware import SESSION_TWO_FACTOR_KEY
 from kefu.accounts.models import User
 from kefu.conversations.access import access_conversation, visible_queues
-from kefu.conversations.events import agent_group, customer_group, queue_group, staff_group
+from kefu.conversations.events import agent_group, customer_group, queue_group, staff_groups
 from kefu.conversations.services import NewMessage
 from kefu.conversations.writer import write_message
 from kefu.lib.consumers import JsonConsumer
@@ -71,7 +71,8 @@ class StaffConsumer(JsonConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         for conversation_id in self.subscriptions:
-            await self.channel_layer.group_discard(staff_group(conversation_id), self.channel_name)
+            for group in staff_groups(conversation_id):
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         user = self.user
@@ -108,7 +109,8 @@ class StaffConsumer(JsonConsumer):
             await self.send_error(str(error.code), str(error.message), conversation=conversation_id)
             return
         self.subscriptions.add(conversation_id)
-        await self.channel_layer.group_add(staff_group(conversation_id), self.channel_name)
+        for group in staff_groups(conversation_id):
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json({"type": "subscribed", "conversation": conversation_id})
 
     async def live_event(self, event: dict[str, Any]) -> None:
@@ -128,7 +130,8 @@ class StaffConsumer(JsonConsumer):
     async def on_unsubscribe(self, conversation_id: int) -> None:
         if conversation_id in self.subscriptions:
             self.subscriptions.discard(conversation_id)
-            await self.channel_layer.group_discard(staff_group(conversation_id), self.channel_name)
+            for group in staff_groups(conversation_id):
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def on_typing(self, user: User, conversation_id: int, is_typing: bool) -> None:
         if conversation_id not in self.subscriptions:

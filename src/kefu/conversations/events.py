@@ -1,8 +1,12 @@
 """Timeline rows, audit rows and the live updates of conversations.
 
 Groups:
-- ``conversation.<id>.customer``: the customer's widget or tracking page (no internal notes);
-- ``conversation.<id>.staff``: consoles that have the conversation open;
+- ``conversation.<id>``: everyone following the conversation, customer and staff: public
+  messages go here once;
+- ``conversation.<id>.customer``: the customer's widget or tracking page only (agent typing,
+  status for the customer);
+- ``conversation.<id>.staff``: consoles that have the conversation open (internal notes,
+  customer typing, changes);
 - ``queue.<queue>``: inboxes of staff who see that queue;
 - ``agent.<user id>``: one staff member's consoles (assignments).
 """
@@ -21,6 +25,20 @@ from kefu.conversations.models import (
     TimelineKind,
 )
 from kefu.lib.live import LiveEvent, publish_on_commit
+
+
+def public_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}"
+
+
+def customer_groups(conversation_id: int) -> tuple[str, str]:
+    """The groups a customer's socket joins for a conversation."""
+    return public_group(conversation_id), customer_group(conversation_id)
+
+
+def staff_groups(conversation_id: int) -> tuple[str, str]:
+    """The groups a console joins for a conversation it has open."""
+    return public_group(conversation_id), staff_group(conversation_id)
 
 
 def customer_group(conversation_id: int) -> str:
@@ -125,11 +143,11 @@ def publish_message(
     """Tell the customer (unless it is a note), open consoles and inboxes about a message."""
     event: dict[str, Any] = {"type": "message", "message": message_payload(message, attachments)}
     inbox = {"type": "inbox.changed", "conversation": conversation_payload(conversation)}
-    groups = [staff_group(conversation.pk)]
-    if not message.is_internal:
-        groups.append(customer_group(conversation.pk))
+    audience = (
+        staff_group(conversation.pk) if message.is_internal else public_group(conversation.pk)
+    )
     publish_on_commit(
-        LiveEvent(tuple(groups), event),
+        LiveEvent((audience,), event),
         LiveEvent(
             tuple(_inbox_groups(conversation)), inbox, coalesce_key=f"inbox.{conversation.pk}"
         ),

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kefu.conversations.errors import ConversationClosed
-from kefu.conversations.events import customer_group, staff_group
+from kefu.conversations.events import customer_groups, staff_group
 from kefu.conversations.models import Conversation
 from kefu.conversations.services import NewMessage, PostedMessage
 from kefu.conversations.writer import write_message
@@ -50,16 +50,12 @@ class CustomerConsumer(JsonConsumer):
         self.starting = asyncio.Lock()
         await self.accept()
         if self.session.conversation_id is not None:
-            await self.channel_layer.group_add(
-                customer_group(self.session.conversation_id), self.channel_name
-            )
+            await self.join(self.session.conversation_id)
         await self.send_history(self.session)
 
     async def disconnect(self, code: int) -> None:
         if self.session is not None and self.session.conversation_id is not None:
-            await self.channel_layer.group_discard(
-                customer_group(self.session.conversation_id), self.channel_name
-            )
+            await self.leave(self.session.conversation_id)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         session = self.session
@@ -136,11 +132,19 @@ class CustomerConsumer(JsonConsumer):
                 return posted, []
             return await in_database(_start_chat)(session, body, client_id)
 
+    async def join(self, conversation_id: int) -> None:
+        for group in customer_groups(conversation_id):
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave(self, conversation_id: int) -> None:
+        for group in customer_groups(conversation_id):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
     async def follow(self, conversation: Conversation, previous: int | None) -> None:
         """Move this socket to a new conversation's group and tell the client."""
         if previous is not None:
-            await self.channel_layer.group_discard(customer_group(previous), self.channel_name)
-        await self.channel_layer.group_add(customer_group(conversation.pk), self.channel_name)
+            await self.leave(previous)
+        await self.join(conversation.pk)
         await self.send_json(
             {
                 "type": "conversation",
