@@ -14,6 +14,7 @@ django_application = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from kefu.lib.runtime import tune_garbage_collector  # noqa: E402
 from kefu.lib.websocket import SameOriginValidator  # noqa: E402
 from kefu.routing import websocket_urlpatterns  # noqa: E402
 
@@ -23,3 +24,5 @@ application = ProtocolTypeRouter(
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+tune_garbage_collector()
