@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from kefu.conversations import services as conversations
 from kefu.conversations.access import access_conversation_by_token
 from kefu.conversations.events import MessagePayload
@@ -81,15 +83,16 @@ def start_chat(
     if session.visitor is None:
         raise NotFound()
     visitor = session.visitor
-    customer = conversations.identify_customer(
-        external_id=visitor.external_id,
-        visitor_id=None if visitor.external_id else visitor.visitor_id,
-        name=visitor.name,
-        email=visitor.email,
-        language=visitor.language,
-    )
-    posted = conversations.start_conversation(
-        customer=customer, channel=Channel.WIDGET, body=body, client_id=client_id
-    )
+    with transaction.atomic():
+        customer = conversations.identify_customer(
+            external_id=visitor.external_id,
+            visitor_id=None if visitor.external_id else visitor.visitor_id,
+            name=visitor.name,
+            email=visitor.email,
+            language=visitor.language,
+        )
+        posted = conversations.start_conversation(
+            customer=customer, channel=Channel.WIDGET, body=body, client_id=client_id
+        )
     session.conversation_id = posted.conversation.pk
     return posted

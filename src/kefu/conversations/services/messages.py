@@ -196,7 +196,9 @@ def start_conversation(
     # The new row already counts its first message (and the warning, when a secret was
     # removed), so storing the message needs no update of it.
     redacted = redact_secrets(body).was_redacted
-    with transaction.atomic():
+    # Nothing in the block catches an error, so inside a caller's transaction (a new customer
+    # and their first conversation) it needs no savepoint of its own: a failure undoes both.
+    with transaction.atomic(savepoint=False):
         conversation = Conversation.objects.create(
             customer=customer,
             channel=channel,
