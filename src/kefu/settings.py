@@ -113,7 +113,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "kefu.lib.sqlite",
             "NAME": DATA_DIR / "kefu.sqlite3",
             # Opening a SQLite connection costs more than a query: keep them.
             "CONN_MAX_AGE": None,
