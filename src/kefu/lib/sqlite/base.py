@@ -22,20 +22,20 @@ class DatabaseWrapper(base.DatabaseWrapper):
         _writer.acquire()
         self._holds_writer = True
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # not in stubs
         except BaseException:
             self._release_writer()
             raise
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]  # private hooks are not in the stubs
         finally:
             self._release_writer()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # private hooks are not in the stubs
         finally:
             self._release_writer()
 
