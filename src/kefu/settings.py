@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "ninja",  # serves the API docs (Swagger UI) from the package, not a CDN
     "django_tasks",
     "django_tasks_db",
     "csp",

@@ -74,6 +74,14 @@ def test_customer_writes_agent_answers_live(server: Server, browser: object) -> 
     agent = browser.new_context(locale="en-US").new_page()  # type: ignore[attr-defined]
     customer.set_default_timeout(TIMEOUT_MS)
     agent.set_default_timeout(TIMEOUT_MS)
+    blocked: list[str] = []
+    for page in (customer, agent):
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
     expect.set_options(timeout=TIMEOUT_MS)
 
     # The agent is signed in with 2FA and watching the inbox before the customer writes.
@@ -116,3 +124,5 @@ def test_customer_writes_agent_answers_live(server: Server, browser: object) -> 
     chat.locator("#chat-input").fill("TxID 0x9f2c")
     chat.locator("#chat-input").press("Enter")
     expect(agent.locator("#stream")).to_contain_text("TxID 0x9f2c")
+    # Every page worked within its Content-Security-Policy: nothing was blocked.
+    assert blocked == []

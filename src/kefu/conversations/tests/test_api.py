@@ -221,3 +221,10 @@ def test_healthz_says_which_part_is_down(client: Client) -> None:
     assert body["database"]["ok"] is True
     assert body["channel_layer"]["ok"] is False
     assert body["channel_layer"]["error"]
+
+
+def test_the_api_docs_load_nothing_from_other_sites(client: Client) -> None:
+    html = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn." not in html
+    assert "<script>" not in html  # no inline script: the Content-Security-Policy forbids it
