@@ -109,7 +109,7 @@ def _load_demo(*, always_print: bool) -> None:
             print(f"  {person.username:<10} {Role(person.role).label:<14} TOTP secret: {secret}")
         print(
             "Add a secret to any authenticator app, or print the current code with:\n"
-            "  python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"\n"
+            f"  {sys.executable} -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"\n"
         )
 
 

@@ -308,6 +308,11 @@ class TimelineEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} on {self.conversation_id}"
 
+    @property
+    def queue_name(self) -> str:
+        """The translated name of the team an assignment event names."""
+        return queue_name(str(self.data.get("queue", "")))
+
 
 class CannedResponse(models.Model):
     """A saved reply agents insert and edit before sending."""
