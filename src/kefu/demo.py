@@ -34,10 +34,6 @@ class DemoResult:
     staff: tuple[DemoStaff, ...] = STAFF
 
 
-def demo_is_loaded() -> bool:
-    return User.objects.filter(username="admin").exists()
-
-
 def load_demo() -> DemoResult:
     """Create the demo exchange unless it (or any staff account) already exists."""
     if User.objects.exists():

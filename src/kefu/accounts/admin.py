@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.access import request_staff_user
 from kefu.accounts.models import ApiToken, AuditLogEntry, Brand, Team, User
+from kefu.accounts.services import reset_two_factor
+from kefu.lib.ratelimit import client_address
 
 
 def _console_login(request: HttpRequest, extra_context: object = None) -> HttpResponseRedirect:
@@ -23,6 +28,13 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
         ("Kefu", {"fields": ("display_name", "role", "language", "languages_spoken", "teams")}),
     )
     readonly_fields = ("totp_confirmed_at",)
+    actions = ["reset_authenticator"]
+
+    @admin.action(description=_("Reset two-factor sign-in (they enrol again at next sign-in)"))
+    def reset_authenticator(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = request_staff_user(request)
+        for user in queryset:
+            reset_two_factor(actor, user, ip_address=client_address(request))
 
 
 @admin.register(Team)

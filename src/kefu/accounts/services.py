@@ -257,8 +257,3 @@ def record_sign_out(user: User, *, ip_address: str | None) -> None:
     record_audit(
         user, "staff.signed_out", target_type="user", target_id=user.pk, ip_address=ip_address
     )
-
-
-def set_staff_language(user: User, language: str) -> None:
-    """Remember the console language a staff member chose."""
-    User.objects.filter(pk=user.pk).update(language=language)

@@ -186,10 +186,6 @@ class Conversation(models.Model):
     def is_closed(self) -> bool:
         return self.status == Status.CLOSED
 
-    @property
-    def is_waiting_on_us(self) -> bool:
-        return self.status == Status.OPEN
-
 
 class AuthorType(models.TextChoices):
     CUSTOMER = "customer", _("Customer")

@@ -74,12 +74,6 @@ def queues() -> tuple[str, ...]:
     return tuple(seen)
 
 
-def queue_for_intent(intent_id: str) -> str:
-    """Return the queue that serves ``intent_id``, or the default queue for unknown ids."""
-    intent = intents().get(intent_id)
-    return intent.queue if intent else DEFAULT_QUEUE
-
-
 def queue_name(queue: str) -> str:
     """Return the translated display name of ``queue``."""
     return str(QUEUE_NAMES.get(queue, queue))

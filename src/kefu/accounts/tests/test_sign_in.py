@@ -6,7 +6,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from conftest import PASSWORD, console_client, make_staff
-from kefu.accounts.models import AuditLogEntry, Team, User
+from kefu.accounts.models import AuditLogEntry, Role, Team, User
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +126,16 @@ def test_api_tokens_are_shown_once_and_can_be_revoked(agent: User) -> None:
     client.post(reverse("accounts:revoke_token", args=[token.pk]))
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_an_administrator_resets_a_lost_authenticator(agent: User, teams: dict[str, Team]) -> None:
+    admin = make_staff("boss", role=Role.ADMIN, teams=teams)
+    response = console_client(admin).post(
+        "/admin/accounts/user/",
+        {"action": "reset_authenticator", "_selected_action": [agent.pk]},
+    )
+    assert response.status_code == 302
+    agent.refresh_from_db()
+    assert not agent.has_two_factor and agent.totp_secret == ""
+    assert AuditLogEntry.objects.filter(actor=admin, action="staff.2fa_reset").count() == 1
+    assert sign_in_password(Client(), "agent") == reverse("accounts:enrol")
