@@ -239,7 +239,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--warmup", type=float, default=5, help="seconds of load before measuring")
     parser.add_argument(
-        "--workers", type=int, default=3, help="server processes in scale-out mode (kefu run)"
+        "--workers", type=int, default=2, help="server processes in scale-out mode (kefu run)"
     )
     parser.add_argument("--database-url", default=harness.DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=harness.DEFAULT_REDIS_URL)

@@ -1,4 +1,4 @@
-"""The ASGI application: Django for HTTP, Channels consumers for websockets."""
+"""The ASGI application: Django's pages and API for HTTP, Channels consumers for websockets."""
 
 from __future__ import annotations
 
@@ -6,21 +6,22 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 
-from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 # Django must be set up before anything imports models.
-django_application = get_asgi_application()
+django_application = get_wsgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from kefu.lib.runtime import tune_garbage_collector  # noqa: E402
 from kefu.lib.websocket import SameOriginValidator  # noqa: E402
+from kefu.lib.wsgi import ThreadedWsgi  # noqa: E402
 from kefu.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        "http": ThreadedWsgi(django_application),
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -132,6 +132,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Threads (each with its own connection) that websocket consumers use for database work.
 DATABASE_THREADS = env_int("KEFU_DATABASE_THREADS", 4 if DATABASE_URL else 1, minimum=1)
+# Worker threads that run HTTP requests (each keeps its database connection).
+HTTP_THREADS = env_int("KEFU_HTTP_THREADS", 8, minimum=1)
 # Most chat messages one transaction stores; 1 writes each message alone (for comparison).
 CHAT_WRITE_BATCH = env_int("KEFU_CHAT_WRITE_BATCH", 100, minimum=1)
 
