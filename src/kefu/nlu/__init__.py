@@ -1,0 +1,1 @@
+"""Understanding customer messages: language, intent, sentiment, urgency (issue 4)."""
