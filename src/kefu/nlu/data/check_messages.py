@@ -57,9 +57,8 @@ def main(paths: list[str]) -> int:
     for problem in problems:
         sys.stderr.write(problem + "\n")
     total = sum(counts.values())
-    sys.stdout.write(
-        f"{total} messages, {len({l for l, _ in counts})} labels, {len(problems)} problems\n"
-    )
+    labels = len({label for label, _ in counts})
+    sys.stdout.write(f"{total} messages, {labels} labels, {len(problems)} problems\n")
     return 1 if problems else 0
 
 
