@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import pyotp
 import pytest
@@ -15,6 +18,9 @@ from kefu.accounts.models import Role, Team, User
 from kefu.conversations import services as conversations
 from kefu.conversations.models import Channel, Conversation, Customer
 from kefu.lib.database import close_database_threads
+from kefu.nlu import data, evaluation
+from kefu.nlu import services as nlu
+from kefu.nlu.model import Model, Settings, load_model, train, version_of
 
 PASSWORD = "correct horse battery staple"
 
@@ -113,3 +119,40 @@ def console_client(user: User) -> Client:
 @pytest.fixture
 def agent_client(agent: User) -> Client:
     return console_client(agent)
+
+
+@pytest.fixture(scope="session")
+def language_model() -> tuple[Model, dict[str, Any]]:
+    """Kefu's default language model and its evaluation on the fixed test split, trained once
+    per machine (kept in KEFU_MODELS_DIR; xdist workers wait for each other on a lock)."""
+    from django.conf import settings
+
+    settings.NLU_MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    with open(settings.NLU_MODELS_DIR / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # What ``train_default_model`` trains on a database without corrections.
+        train_part, test_part = data.split(data.kefu_examples())
+        target = settings.NLU_MODELS_DIR / version_of(train_part, Settings())
+        if (target / "manifest.json").exists():
+            model = load_model(target)
+        else:
+            model = train(train_part, description="Kefu default")
+            nlu.save_atomically(model, target)
+        report_file = target / "evaluation.json"
+        if report_file.exists():
+            report = json.loads(report_file.read_text())
+        else:
+            report = evaluation.evaluate(model, test_part).as_dict()
+            report_file.write_text(json.dumps(report))
+    return model, report
+
+
+@pytest.fixture
+def live_model(db: None, language_model: tuple[Model, dict[str, Any]]) -> Iterator[Model]:
+    """The default model, registered and live in this test's database."""
+    model, report = language_model
+    nlu.forget_live_model()
+    registered = nlu.register_model(model, report=report)
+    nlu.activate_model(registered.version, force=True)
+    yield model
+    nlu.forget_live_model()

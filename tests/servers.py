@@ -78,6 +78,8 @@ def server_environment(
             "KEFU_DATA_DIR": str(data_dir),
             "SECRET_KEY": "e2e-" + secrets.token_hex(16),
             "KEFU_REDIS_PREFIX": f"kefu-e2e-{secrets.token_hex(4)}",
+            # The default language model is trained once per machine, not once per server.
+            "KEFU_MODELS_DIR": str(Path(tempfile.gettempdir()) / "kefu-test-models"),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -3,6 +3,7 @@
     kefu run [--host H] [--port P]   migrate, load the demo on an empty database, serve
     kefu demo                        load the demo data (idempotent)
     kefu worker                      work background tasks (scale-out deployments)
+    kefu nlu train|evaluate|predict  language models (see kefu.nlu.cli)
     kefu manage ARGS...              Django management commands
 
 ``--data-dir`` (or ``KEFU_DATA_DIR``, default ``./kefu-data``) holds all embedded state.
@@ -15,6 +16,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("demo", help="load the demo data into the data directory")
     commands.add_parser("worker", help="work background tasks until stopped")
+    from kefu.nlu.cli import add_commands as add_nlu_commands
+
+    add_nlu_commands(commands)
     manage = commands.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
@@ -72,11 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "demo":
         _migrate()
         _load_demo(always_print=True)
+        _ensure_language_model()
         return 0
     if arguments.command == "worker":
         _migrate()
         _work_forever()
         return 0
+    if arguments.command == "nlu":
+        from kefu.nlu.cli import run as run_nlu
+
+        _migrate()
+        return run_nlu(arguments)
     return _run(
         arguments.host,
         arguments.port,
@@ -111,6 +122,21 @@ def _load_demo(*, always_print: bool) -> None:
             "Add a secret to any authenticator app, or print the current code with:\n"
             f"  {sys.executable} -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"\n"
         )
+
+
+def _ensure_language_model() -> None:
+    """Train and make live Kefu's default language model when none is live (first start)."""
+    from django.conf import settings
+
+    from kefu.nlu import services
+
+    if not settings.NLU_ENABLED:
+        return
+    if services.live_model() is None:
+        print("Training the default language model from Kefu's own messages (first start)...")
+        started = time.monotonic()
+        model = services.ensure_default_model(lambda text: print(f"  {text}", flush=True))
+        print(f"Language model {model.version} is live ({time.monotonic() - started:.0f}s).")
 
 
 def _start_embedded_worker() -> threading.Thread | None:
@@ -156,6 +182,7 @@ def _run(host: str, port: int, *, demo: bool, worker: bool, workers: int = 1) ->
     _migrate()
     if demo:
         _load_demo(always_print=False)
+    _ensure_language_model()
     if worker:
         _start_embedded_worker()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only

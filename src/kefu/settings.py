@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kefu.conversations",
     "kefu.intake",
     "kefu.knowledge",
+    "kefu.nlu",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +260,10 @@ WIDGET_MESSAGES_PER_10_SECONDS = env_int("KEFU_WIDGET_BURST", 20, minimum=1)
 # --- uploads ------------------------------------------------------------------------------------
 
 MEDIA_ROOT = Path(env_str("KEFU_MEDIA_ROOT", str(DATA_DIR / "uploads"))).resolve()
+# Trained language models unpack here (each process keeps the live one loaded).
+NLU_MODELS_DIR = Path(env_str("KEFU_MODELS_DIR", str(DATA_DIR / "models"))).resolve()
+# Analyse every inbound customer message (language, intent, sentiment, urgency).
+NLU_ENABLED = env_bool("KEFU_NLU", True)
 MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = env_int("KEFU_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 ATTACHMENT_MAX_FILES = env_int("KEFU_ATTACHMENT_MAX_FILES", 5, minimum=1)

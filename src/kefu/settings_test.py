@@ -13,6 +13,9 @@ import uuid
 os.environ.setdefault("KEFU_DATA_DIR", tempfile.mkdtemp(prefix="kefu-test-"))
 os.environ.setdefault("KEFU_FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("KEFU_TASKS_IMMEDIATE", "1")
+# Trained language models are kept between test runs (a model directory is named by a hash of
+# its data and settings, so a stale one is never used).
+os.environ.setdefault("KEFU_MODELS_DIR", os.path.join(tempfile.gettempdir(), "kefu-test-models"))
 # Each test run (and each xdist worker) gets its own Redis key space.
 os.environ.setdefault("KEFU_REDIS_PREFIX", f"kefu-test-{uuid.uuid4().hex[:8]}")
 

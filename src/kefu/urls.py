@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("kefu.intake.urls")),
     path("console/", include("kefu.accounts.urls")),
     path("console/", include("kefu.conversations.urls")),
+    path("console/nlu/", include("kefu.nlu.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from kefu.accounts.models import Team, User
-from kefu.conversations.models import Attachment, Conversation
+from kefu.conversations.models import Attachment, Conversation, Message
 from kefu.lib.errors import NotFound
 
 
@@ -42,6 +42,17 @@ def access_conversation(user: User, conversation_id: int) -> Conversation:
     if conversation is None:
         raise NotFound()
     return conversation
+
+
+def access_message(user: User, message_id: int) -> Message:
+    """Load a message of a conversation the staff member may see, or raise NotFound."""
+    message = Message.objects.filter(pk=message_id).only("conversation_id").first()
+    if message is None:
+        raise NotFound()
+    conversation = access_conversation(user, message.conversation_id)
+    found = Message.objects.get(pk=message_id)
+    found.conversation = conversation
+    return found
 
 
 def access_conversation_by_token(token: str) -> Conversation:

@@ -217,6 +217,10 @@ class Message(models.Model):
     is_internal = models.BooleanField(_("internal note"), default=False)
     client_id = models.CharField(max_length=64, blank=True)
     redactions: models.JSONField[Any] = models.JSONField(default=list, blank=True)
+    # What the language model understood (customer messages), and the intent an agent confirmed
+    # or corrected; see kefu.nlu.
+    intent = models.CharField(_("intent"), max_length=60, blank=True)
+    analysis: models.JSONField[Any] = models.JSONField(null=True, blank=True)
     # Set by the writer (one clock for a message and its conversation's times), not the database.
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -278,6 +282,7 @@ class TimelineKind(models.TextChoices):
     PRIORITY_CHANGED = "priority_changed", _("Priority changed")
     REOPENED = "reopened", _("Reopened by the customer")
     SECRET_REDACTED = "secret_redacted", _("Secret removed from a customer message")
+    INTENT_SET = "intent_set", _("Intent set")
 
 
 class TimelineEvent(models.Model):
@@ -308,6 +313,12 @@ class TimelineEvent(models.Model):
     def queue_name(self) -> str:
         """The translated name of the team an assignment event names."""
         return queue_name(str(self.data.get("queue", "")))
+
+    @property
+    def intent_name(self) -> str:
+        """The translated name of the intent an ``intent_set`` event names."""
+        intent = intents().get(str(self.data.get("intent", "")))
+        return intent.name if intent else str(self.data.get("intent", ""))
 
 
 class CannedResponse(models.Model):

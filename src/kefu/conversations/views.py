@@ -26,7 +26,7 @@ from kefu.conversations.access import (
 from kefu.conversations.forms import CannedResponseForm, PropertiesForm, ReplyForm
 from kefu.conversations.inbox import inbox_counts, inbox_page, parse_inbox_filter
 from kefu.conversations.models import CannedResponse, Channel, Conversation, Priority, Status
-from kefu.conversations.stream import conversation_stream
+from kefu.conversations.stream import conversation_stream, intent_choices
 from kefu.lib.attachments import attachment_response
 from kefu.lib.errors import KefuError, NotFound, PermissionDenied
 from kefu.lib.htmx import is_fragment_request, render_page_or_fragment
@@ -60,6 +60,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+def stream_context(conversation: Conversation) -> dict[str, Any]:
+    """What the stream template needs: the conversation, its stream, the intents to pick."""
+    return {
+        "conversation": conversation,
+        "stream": conversation_stream(conversation),
+        "intent_choices": intent_choices(),
+    }
+
+
 @require_GET
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """One conversation: its stream of messages and events, reply box and side bar."""
@@ -78,7 +87,7 @@ def conversation_stream_fragment(request: HttpRequest, conversation_id: int) -> 
     return render(
         request,
         "conversations/_stream.html",
-        {"conversation": conversation, "stream": conversation_stream(conversation)},
+        stream_context(conversation),
     )
 
 
@@ -126,7 +135,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return render(
         request,
         "conversations/_stream.html",
-        {"conversation": conversation, "stream": conversation_stream(conversation)},
+        stream_context(conversation),
     )
 
 
@@ -190,6 +199,7 @@ def _conversation_context(user: User, conversation: Conversation) -> dict[str, A
         "conversation": conversation,
         "customer": customer,
         "stream": conversation_stream(conversation),
+        "intent_choices": intent_choices(),
         "reply_form": ReplyForm(),
         "status_choices": Status.choices,
         "priority_choices": Priority.choices,

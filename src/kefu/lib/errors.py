@@ -27,6 +27,8 @@ class ErrorCode(StrEnum):
     MESSAGE_EMPTY = "message_empty"
     MESSAGE_TOO_LONG = "message_too_long"
     TWO_FACTOR_INVALID = "two_factor_invalid"
+    MODEL_NOT_READY = "model_not_ready"
+    UNKNOWN_INTENT = "unknown_intent"
 
 
 class KefuError(Exception):

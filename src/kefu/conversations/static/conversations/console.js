@@ -83,6 +83,9 @@
         refreshConversation(false);
         if (data.message.author_type === "customer") { showTyping({ is_typing: false }); }
       }
+    } else if (data.type === "message.analysed") {
+      // The language model (or a colleague's correction) says what a message is about.
+      refreshConversation(true);
     } else if (data.type === "conversation.changed") {
       if (data.conversation.id === conversationId) { refreshConversation(true); }
       refreshInbox();

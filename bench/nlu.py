@@ -1,0 +1,153 @@
+"""Language-understanding benchmark: accuracy on CLINC150 and on Kefu's own messages, next to
+the simple alternative (TF-IDF + logistic regression) trained the same way; latency of one
+message, batch throughput, model load time, memory and training time.
+
+CLINC150 (Full) from ``../shared/data/clinc150``: trained on train + oos_train, calibrated and
+thresholded on val + oos_val, measured on test (in-scope accuracy) and oos_test (out-of-scope
+recall). Kefu's own data: trained on the train part of the fixed split, measured on the test
+part, Chinese and English separately.
+
+    python bench/nlu.py [--clinc PATH] [--skip-clinc] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import harness
+from kefu.nlu import data, evaluation
+from kefu.nlu.analysis import analyse_texts
+from kefu.nlu.model import OUT_OF_SCOPE, Example, Model, Settings, load_model, train
+
+DEFAULT_CLINC = harness.ROOT.parent / "shared" / "data" / "clinc150" / "data_full.json"
+BASELINE = Settings(encoders=())
+
+
+def clinc(path: Path) -> dict[str, list[Example]]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+
+    def examples(split: str) -> list[Example]:
+        return [
+            Example(text, OUT_OF_SCOPE if label == "oos" else label) for text, label in raw[split]
+        ]
+
+    return {
+        "train": examples("train") + examples("oos_train"),
+        "validation": examples("val") + examples("oos_val"),
+        "test": examples("test"),
+        "oos_test": examples("oos_test"),
+    }
+
+
+def measure_clinc(path: Path, settings: Settings) -> dict[str, Any]:
+    sets = clinc(path)
+    started = time.monotonic()
+    model = train(sets["train"], validation=sets["validation"], settings=settings)
+    seconds = time.monotonic() - started
+    in_scope = evaluation.evaluate(model, sets["test"])
+    oos = evaluation.evaluate(model, sets["oos_test"])
+    return {
+        "encoders": list(settings.encoders) or ["none (TF-IDF only)"],
+        "train_examples": len(sets["train"]),
+        "training_seconds": round(seconds, 1),
+        "in_scope_accuracy": in_scope.in_scope_accuracy,
+        "oos_recall": oos.oos_recall,
+        "calibration_error": in_scope.calibration_error,
+        "threshold": model.threshold,
+    }
+
+
+def measure_kefu(settings: Settings) -> tuple[dict[str, Any], Model]:
+    train_part, test_part = data.split(data.kefu_examples())
+    started = time.monotonic()
+    model = train(train_part, settings=settings)
+    seconds = time.monotonic() - started
+    report = evaluation.evaluate(model, test_part)
+    return {
+        "encoders": list(settings.encoders) or ["none (TF-IDF only)"],
+        "train_examples": len(train_part),
+        "test_examples": len(test_part),
+        "training_seconds": round(seconds, 1),
+        "accuracy": report.accuracy,
+        "macro_f1": report.macro_f1,
+        "oos_recall": report.oos_recall,
+        "by_language": report.by_language,
+    }, model
+
+
+def measure_speed(model: Model, texts: list[str]) -> dict[str, Any]:
+    for text in texts[:50]:
+        analyse_texts(model, [text])
+    single = []
+    for text in texts[:1000]:
+        started = time.perf_counter()
+        analyse_texts(model, [text])
+        single.append(time.perf_counter() - started)
+    batch = texts[:1024]
+    started = time.perf_counter()
+    for start in range(0, len(batch), 64):
+        analyse_texts(model, batch[start : start + 64])
+    per_second = len(batch) / (time.perf_counter() - started)
+    return {"single": harness.summary_ms(single), "batch_64_per_second": round(per_second)}
+
+
+def measure_load(directory: Path) -> dict[str, Any]:
+    """Load the model in a fresh process (cold imports included): seconds and resident MB."""
+    script = (
+        "import time, resource, sys; t = time.perf_counter();"
+        f"sys.path.insert(0, {str(harness.ROOT / 'src')!r});"
+        "from kefu.nlu.model import load_model; from kefu.nlu.analysis import analyse_texts;"
+        f"m = load_model(__import__('pathlib').Path({str(directory)!r}));"
+        "analyse_texts(m, ['我的充币还没到账']); s = time.perf_counter() - t;"
+        "print(s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    output = subprocess.run(  # noqa: S603 - this interpreter, our own script
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {"seconds": round(float(output[0]), 2), "peak_rss_mb": round(int(output[1]) / 1024)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clinc", type=Path, default=DEFAULT_CLINC)
+    parser.add_argument("--skip-clinc", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    arguments = parser.parse_args()
+    say = (lambda text: print(text, file=sys.stderr, flush=True)) if arguments.json else print
+    results: dict[str, Any] = {}
+    if not arguments.skip_clinc and arguments.clinc.exists():
+        say("CLINC150: Kefu's model")
+        results["clinc150"] = measure_clinc(arguments.clinc, Settings())
+        say(json.dumps(results["clinc150"]))
+        say("CLINC150: TF-IDF + logistic regression")
+        results["clinc150_baseline"] = measure_clinc(arguments.clinc, BASELINE)
+        say(json.dumps(results["clinc150_baseline"]))
+    say("Kefu's own messages")
+    results["kefu"], model = measure_kefu(Settings())
+    say(json.dumps(results["kefu"]))
+    results["kefu_baseline"], _baseline = measure_kefu(BASELINE)
+    say(json.dumps(results["kefu_baseline"]))
+    texts = [example.text for example in data.split(data.kefu_examples())[1]]
+    results["speed"] = measure_speed(model, texts * 2)
+    with tempfile.TemporaryDirectory() as scratch:
+        model.save(Path(scratch) / "model")
+        load_model(Path(scratch) / "model")
+        results["load"] = measure_load(Path(scratch) / "model")
+    results["this_process_peak_rss_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )
+    results["threads"] = os.environ.get("OMP_NUM_THREADS", "default")
+    harness.report("nlu", results, as_json=arguments.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Messages are understood when they arrive; agents correct them; models go live and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import TestCase
+
+from kefu.accounts.models import AuditLogEntry, User
+from kefu.conversations import services as conversations
+from kefu.conversations.models import Channel, Conversation, Customer, Message, TimelineKind
+from kefu.lib.errors import NotFound
+from kefu.nlu import data
+from kefu.nlu import services as nlu
+from kefu.nlu.errors import ModelNotReady, UnknownIntent
+from kefu.nlu.model import Model, Settings, train
+from kefu.nlu.models import LabelledExample, LanguageModel, ModelStatus
+
+
+def committed() -> Any:
+    """Tests run inside a transaction that never commits: run what waits for the commit (the
+    analysis task is enqueued on commit) when the block ends, as a commit would."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def start(customer: Customer, body: str) -> Conversation:
+    with committed():
+        return conversations.start_conversation(
+            customer=customer, channel=Channel.WIDGET, queue="general", body=body
+        ).conversation
+
+
+def test_customer_messages_are_understood_on_arrival(customer: Customer, live_model: Model) -> None:
+    conversation = start(customer, "我的USDT充币三个小时了还没到账，急！！！")
+    message = conversation.messages.get()
+    assert message.analysis is not None
+    assert message.analysis["language"] == "zh"
+    assert message.analysis["intent"] == "deposit.not_credited"
+    assert message.analysis["model"] == live_model.version
+    assert message.analysis["signals"] == ["exclamations"]
+    assert message.intent == "deposit.not_credited"
+    conversation.refresh_from_db()
+    assert conversation.intent == "deposit.not_credited"
+    assert conversation.timeline.filter(kind=TimelineKind.INTENT_SET).count() == 1
+
+
+def test_later_messages_keep_the_conversation_intent(
+    customer: Customer, agent: User, live_model: Model
+) -> None:
+    conversation = start(customer, "I lost my phone with Google Authenticator, please reset my 2FA")
+    with committed():
+        conversations.post_customer_message(
+            conversation.pk, body="also what are your trading fees?"
+        )
+    conversation.refresh_from_db()
+    assert conversation.intent == "security.2fa_reset"
+    latest = conversation.messages.order_by("-pk").first()
+    assert latest is not None and latest.intent == "trade.fees"
+    with committed():
+        conversations.post_agent_message(agent, conversation.pk, body="Hello, I can help")
+    reply = conversation.messages.order_by("-pk").first()
+    assert reply is not None and reply.analysis is None
+
+
+def test_repeat_contacts_are_flagged(customer: Customer, live_model: Model) -> None:
+    start(customer, "my withdrawal is pending")
+    second = start(customer, "my withdrawal is STILL pending")
+    message = second.messages.get()
+    assert message.analysis is not None
+    assert "repeated_contact" in message.analysis["signals"]
+
+
+def test_without_a_live_model_language_and_urgency_are_still_stored(customer: Customer) -> None:
+    nlu.forget_live_model()
+    conversation = start(customer, "someone hacked my account")
+    message = conversation.messages.get()
+    assert message.analysis is not None
+    assert message.analysis["model"] == ""
+    assert message.analysis["urgency"] == "high"
+
+
+def test_correction_becomes_a_training_example(
+    customer: Customer, agent: User, live_model: Model
+) -> None:
+    conversation = start(customer, "the thing with my money from yesterday")
+    message = conversation.messages.get()
+    example = nlu.correct_intent(agent, message, "withdrawal.pending")
+    message.refresh_from_db()
+    conversation.refresh_from_db()
+    assert message.intent == "withdrawal.pending"
+    assert conversation.intent == "withdrawal.pending"
+    assert example.label == "withdrawal.pending"
+    assert example.previous_label == (message.analysis or {})["intent"]
+    assert example.created_by == agent
+    assert AuditLogEntry.objects.filter(action="message.intent_corrected", actor=agent).exists()
+    # Correcting again updates the same example.
+    nlu.correct_intent(agent, message, "withdrawal.failed")
+    assert LabelledExample.objects.get().label == "withdrawal.failed"
+    # Retraining includes it (in its split).
+    train_part, test_part = nlu.training_data()
+    part = test_part if data.in_test_split(message.body) else train_part
+    assert any(e.text == message.body and e.label == "withdrawal.failed" for e in part)
+
+
+def test_corrections_are_checked(customer: Customer, agent: User, live_model: Model) -> None:
+    conversation = start(customer, "hi")
+    message = conversation.messages.get()
+    with pytest.raises(UnknownIntent):
+        nlu.correct_intent(agent, message, "not.an.intent")
+    reply = conversations.post_agent_message(agent, conversation.pk, body="hello").message
+    with pytest.raises(UnknownIntent):
+        nlu.correct_intent(agent, reply, "chat.greeting")
+
+
+@pytest.fixture(scope="module")
+def weak_model(tmp_path_factory: pytest.TempPathFactory) -> Model:
+    """A model that knows only a few examples of each intent: clearly worse."""
+    seen: dict[str, int] = {}
+    few = []
+    for example in data.split(data.kefu_examples())[0]:
+        if seen.get(example.label, 0) < 3:
+            seen[example.label] = seen.get(example.label, 0) + 1
+            few.append(example)
+    model = train(few, settings=Settings(encoders=(), max_iter=100))
+    model.save(tmp_path_factory.mktemp("weak") / "model")
+    return model
+
+
+def test_a_worse_model_cannot_go_live_unless_forced(live_model: Model, weak_model: Model) -> None:
+    registered = nlu.register_model(weak_model)
+    assert (
+        registered.evaluation["macro_f1"]
+        < LanguageModel.objects.get(status="live").evaluation["macro_f1"]
+    )
+    with pytest.raises(ModelNotReady, match="worse"):
+        nlu.activate_model(registered.version)
+    nlu.activate_model(registered.version, force=True)
+    assert nlu.live_model() is not None
+    assert nlu.live_model().version == weak_model.version  # type: ignore[union-attr]
+    back = nlu.rollback_model()
+    assert back.version == live_model.version
+    assert LanguageModel.objects.get(version=weak_model.version).status == ModelStatus.RETIRED
+    nlu.forget_live_model()
+    assert nlu.live_model().version == live_model.version  # type: ignore[union-attr]
+    assert AuditLogEntry.objects.filter(action="nlu.model_activated").count() == 3
+
+
+def test_models_with_foreign_labels_cannot_go_live(
+    db: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from kefu.nlu.model import Example
+
+    examples = [Example(f"play song {i}", "play_music") for i in range(6)] + [
+        Example(f"weather in city {i}", "weather") for i in range(6)
+    ]
+    model = train(examples, settings=Settings(encoders=(), max_iter=50))
+    model.save(tmp_path_factory.mktemp("foreign") / "model")
+    registered = nlu.register_model(model)
+    assert registered.evaluation == {}
+    with pytest.raises(ModelNotReady):
+        nlu.activate_model(registered.version, force=True)
+    with pytest.raises(NotFound):
+        nlu.activate_model("nope")
+
+
+def test_rollback_needs_an_earlier_model(live_model: Model) -> None:
+    with pytest.raises(ModelNotReady):
+        nlu.rollback_model()
+
+
+def test_the_live_model_is_unpacked_from_the_database(
+    live_model: Model, settings: object, tmp_path: object
+) -> None:
+    settings.NLU_MODELS_DIR = tmp_path  # type: ignore[attr-defined]
+    nlu.forget_live_model()
+    loaded = nlu.live_model()
+    assert loaded is not None
+    assert loaded.version == live_model.version
+    assert (tmp_path / live_model.version / "weights.npz").exists()  # type: ignore[operator]
+    assert Message.objects.count() == 0
