@@ -132,13 +132,15 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
+    if not arguments.skip_clinc and not arguments.clinc.exists():
+        parser.error(f"no CLINC150 at {arguments.clinc}: give --clinc PATH or --skip-clinc")
     say = (lambda text: print(text, file=sys.stderr, flush=True)) if arguments.json else print
     chosen = [name.strip() for name in arguments.configurations.split(",") if name.strip()]
     results: dict[str, Any] = {"clinc150": {}, "kefu": {}, "speed": {}, "load": {}}
     test_texts = [example.text for example in data.split(data.kefu_examples())[1]]
     for name in chosen:
         settings = CONFIGURATIONS[name]
-        if not arguments.skip_clinc and arguments.clinc.exists():
+        if not arguments.skip_clinc:
             say(f"CLINC150, {name}")
             results["clinc150"][name] = measure_clinc(arguments.clinc, settings)
             say(json.dumps(results["clinc150"][name]))
