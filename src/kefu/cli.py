@@ -129,14 +129,25 @@ def _ensure_language_model() -> None:
     from django.conf import settings
 
     from kefu.nlu import services
+    from kefu.nlu.models import LanguageModel, ModelStatus
 
     if not settings.NLU_ENABLED:
         return
-    if services.live_model() is None:
+    if not LanguageModel.objects.filter(status=ModelStatus.LIVE).exists():
         print("Training the default language model from Kefu's own messages (first start)...")
         started = time.monotonic()
         model = services.ensure_default_model(lambda text: print(f"  {text}", flush=True))
         print(f"Language model {model.version} is live ({time.monotonic() - started:.0f}s).")
+
+
+def _load_language_model() -> None:
+    """Load the live model into this process before the first task needs it."""
+    from django.conf import settings
+
+    from kefu.nlu import services
+
+    if settings.NLU_ENABLED:
+        services.live_model()
 
 
 def _start_embedded_worker() -> threading.Thread | None:
@@ -157,7 +168,12 @@ def _start_embedded_worker() -> threading.Thread | None:
         worker_id="embedded",
         excluded_queue_names=[],
     )
-    thread = threading.Thread(target=worker.run, name="kefu-worker", daemon=True)
+
+    def work() -> None:
+        _load_language_model()
+        worker.run()
+
+    thread = threading.Thread(target=work, name="kefu-worker", daemon=True)
     thread.start()
     return thread
 
@@ -167,8 +183,16 @@ def _work_forever() -> None:
     from django.core.management import call_command
 
     backend = settings.TASKS["default"]["BACKEND"]
+    _ensure_language_model()
+    _load_language_model()  # once here, then used by every task of this process
     if backend == "django_tasks_rq.RQBackend":
-        call_command("rqworker", "default", job_class="django_tasks_rq.Job")
+        # Jobs run in this process (no fork per job), so the loaded language model is reused.
+        call_command(
+            "rqworker",
+            "default",
+            job_class="django_tasks_rq.Job",
+            worker_class="rq.worker.SimpleWorker",
+        )
     elif backend == "django_tasks_db.DatabaseBackend":
         call_command("db_worker", queue_name="*")
     else:

@@ -105,6 +105,7 @@ def test_customer_writes_agent_answers_live(server: Server, browser: object) -> 
     expect(agent.locator("#stream")).to_contain_text("onerror")  # shown as text...
     assert agent.evaluate("window.__pwned") is None  # ...never run
     expect(agent.locator("#live-status")).to_have_attribute("data-state", "online")
+    agent.evaluate("window.__loadedOnce = true")  # the conversation page, from here on live
 
     # The agent types: the customer sees it. Then the agent answers.
     agent.fill("textarea[name=body]", "您好，我来帮您查询。")
@@ -124,5 +125,11 @@ def test_customer_writes_agent_answers_live(server: Server, browser: object) -> 
     chat.locator("#chat-input").fill("TxID 0x9f2c")
     chat.locator("#chat-input").press("Enter")
     expect(agent.locator("#stream")).to_contain_text("TxID 0x9f2c")
+    # The background worker analyses both messages; the open console shows what each was
+    # understood as without a reload (the second one's analysis arrives after the message).
+    understood = agent.locator(".msg-customer .msg-nlu")
+    expect(understood).to_have_count(2)
+    expect(understood.first).to_have_attribute("data-intent", "deposit.not_credited")
+    assert agent.evaluate("window.__loadedOnce") is True
     # Every page worked within its Content-Security-Policy: nothing was blocked.
     assert blocked == []

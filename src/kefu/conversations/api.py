@@ -116,7 +116,14 @@ def read_staff_conversation(request: HttpRequest, conversation_id: int) -> dict[
     messages = conversation.messages.select_related("author").prefetch_related("attachments")
     return {
         **_conversation_out(conversation),
-        "messages": [message_payload(m, list(m.attachments.all())) for m in messages],
+        "messages": [
+            {
+                **message_payload(m, list(m.attachments.all())),
+                "intent": m.intent,
+                "analysis": m.analysis,
+            }
+            for m in messages
+        ],
     }
 
 

@@ -31,6 +31,39 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
 
 
+class RankedIntentOut(Schema):
+    intent: str
+    confidence: float
+
+
+class AmountOut(Schema):
+    value: str
+    currency: str
+
+
+class AnalysisOut(Schema):
+    """What the language model understood of a customer message (see docs/nlu.md)."""
+
+    language: str
+    language_confidence: float
+    mixed: bool
+    intent: str
+    confidence: float
+    top: list[RankedIntentOut]
+    out_of_scope: bool
+    sentiment: str
+    sentiment_score: float
+    urgency: str
+    signals: list[str]
+    amount: AmountOut | None
+    model: str
+
+
+class StaffMessageOut(MessageOut):
+    intent: str = Field(description="The intent an agent confirmed, or the model's")
+    analysis: AnalysisOut | None = Field(description="Customer messages, once analysed")
+
+
 class PublicConversationOut(Schema):
     number: int
     status: str
@@ -79,7 +112,7 @@ class ConversationPage(Schema):
 
 
 class ConversationDetailOut(ConversationOut):
-    messages: list[MessageOut]
+    messages: list[StaffMessageOut]
 
 
 class ReplyIn(StrictSchema):

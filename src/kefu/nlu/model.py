@@ -55,7 +55,7 @@ class Settings:
     encoders: tuple[str, ...] = ("use",)
     embedding_weight: float = 2.0
     c: float = 10.0
-    word_ngrams: int = 1
+    word_ngrams: int = 2
     char_ngrams: tuple[int, int] = (2, 4)
     holdout: float = 0.15
     max_iter: int = 400

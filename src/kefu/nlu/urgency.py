@@ -23,7 +23,7 @@ SIGNALS = {
     "threat": _("threatens legal action, the police or a regulator"),
     "all_caps": _("writes in capitals"),
     "exclamations": _("many exclamation or question marks"),
-    "repeated_contact": _("has contacted us about this before"),
+    "repeated_contact": _("has contacted us before this week"),
 }
 
 _HACKED = re.compile(

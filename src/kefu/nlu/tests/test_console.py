@@ -1,4 +1,4 @@
-"""Agents see what a message was understood as, and correct it, in the console."""
+"""Agents see what a message was understood as, and correct it, in the console and the API."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import console_client
+from kefu.accounts import services as accounts
 from kefu.accounts.models import User
 from kefu.conversations.models import Conversation
 from kefu.nlu import services as nlu
@@ -67,3 +68,23 @@ def test_outsiders_cannot_correct(
     )
     assert response.status_code == 404
     assert not LabelledExample.objects.exists()
+
+
+def test_staff_api_returns_the_analysis(
+    live_model: Model, agent: User, conversation: Conversation
+) -> None:
+    analysed(conversation)
+    _token, plain = accounts.create_api_token(agent, "tests")
+    body = (
+        Client()
+        .get(
+            f"/api/v1/staff/conversations/{conversation.pk}",
+            headers={"Authorization": f"Bearer {plain}"},
+        )
+        .json()
+    )
+    [message] = body["messages"]
+    assert message["intent"] == "deposit.not_credited"
+    assert message["analysis"]["language"] == "en"
+    assert message["analysis"]["model"] == live_model.version
+    assert len(message["analysis"]["top"]) == 3
