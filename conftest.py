@@ -20,7 +20,7 @@ from kefu.conversations.models import Channel, Conversation, Customer
 from kefu.lib.database import close_database_threads
 from kefu.nlu import data, evaluation
 from kefu.nlu import services as nlu
-from kefu.nlu.model import Model, Settings, load_model, train, version_of
+from kefu.nlu.model import Model, Settings, fingerprint, load_model, train, version_of
 
 PASSWORD = "correct horse battery staple"
 
@@ -139,10 +139,12 @@ def language_model() -> tuple[Model, dict[str, Any]]:
             model = train(train_part, description="Kefu default")
             nlu.save_atomically(model, target)
         report_file = target / "evaluation.json"
-        if report_file.exists():
-            report = json.loads(report_file.read_text())
-        else:
-            report = evaluation.evaluate(model, test_part).as_dict()
+        report = json.loads(report_file.read_text()) if report_file.exists() else {}
+        if report.get("test_sha256") != fingerprint(test_part):
+            report = {
+                **evaluation.evaluate(model, test_part).as_dict(),
+                "test_sha256": fingerprint(test_part),
+            }
             report_file.write_text(json.dumps(report))
     return model, report
 

@@ -140,14 +140,14 @@ def _ensure_language_model() -> None:
         print(f"Language model {model.version} is live ({time.monotonic() - started:.0f}s).")
 
 
-def _load_language_model() -> None:
-    """Load the live model into this process before the first task needs it."""
+def _start_analysis_worker() -> None:
+    """Analyse customer messages in a background thread of this process."""
     from django.conf import settings
 
     from kefu.nlu import services
 
     if settings.NLU_ENABLED:
-        services.live_model()
+        services.start_analysis_worker()
 
 
 def _start_embedded_worker() -> threading.Thread | None:
@@ -169,11 +169,7 @@ def _start_embedded_worker() -> threading.Thread | None:
         excluded_queue_names=[],
     )
 
-    def work() -> None:
-        _load_language_model()
-        worker.run()
-
-    thread = threading.Thread(target=work, name="kefu-worker", daemon=True)
+    thread = threading.Thread(target=worker.run, name="kefu-worker", daemon=True)
     thread.start()
     return thread
 
@@ -184,15 +180,9 @@ def _work_forever() -> None:
 
     backend = settings.TASKS["default"]["BACKEND"]
     _ensure_language_model()
-    _load_language_model()  # once here, then used by every task of this process
+    _start_analysis_worker()
     if backend == "django_tasks_rq.RQBackend":
-        # Jobs run in this process (no fork per job), so the loaded language model is reused.
-        call_command(
-            "rqworker",
-            "default",
-            job_class="django_tasks_rq.Job",
-            worker_class="rq.worker.SimpleWorker",
-        )
+        call_command("rqworker", "default", job_class="django_tasks_rq.Job")
     elif backend == "django_tasks_db.DatabaseBackend":
         call_command("db_worker", queue_name="*")
     else:
@@ -209,6 +199,7 @@ def _run(host: str, port: int, *, demo: bool, worker: bool, workers: int = 1) ->
     _ensure_language_model()
     if worker:
         _start_embedded_worker()
+        _start_analysis_worker()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only
     print(f"Kefu is running with data in {settings.DATA_DIR}")
     print(f"  help center and chat widget: http://{shown}:{port}/")

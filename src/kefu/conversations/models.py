@@ -233,7 +233,15 @@ class Message(models.Model):
                 name="message_unique_client_id",
             )
         ]
-        indexes = [models.Index(fields=["conversation", "id"], name="message_conversation")]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="message_conversation"),
+            # Customer messages waiting for the language model (kefu.nlu): a few rows at most.
+            models.Index(
+                fields=["id"],
+                condition=Q(author_type="customer", analysis__isnull=True),
+                name="message_unanalysed",
+            ),
+        ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
 

@@ -65,9 +65,10 @@ def _dispatch(events: list[LiveEvent]) -> None:
 def send_now(events: list[LiveEvent]) -> None:
     """Send events from synchronous code.
 
-    In a request thread of the ASGI server the events are handed to the server's event loop
-    without waiting for them to leave (the request does not need to wait on the network);
-    anywhere else (management commands, tests) they are sent before this returns.
+    In a thread of the ASGI server's process (requests, the embedded task worker) the events
+    are handed to the server's event loop without waiting for them to leave (nobody needs to
+    wait on the network); anywhere else (management commands, tests, worker processes) they
+    are sent before this returns.
     """
     loop = _server_loop()
     if loop is None:
@@ -77,14 +78,33 @@ def send_now(events: list[LiveEvent]) -> None:
     future.add_done_callback(_log_failure)
 
 
+_served_by: asyncio.AbstractEventLoop | None = None
+
+
+def remember_server_loop() -> None:
+    """Called by the ASGI application on the server's event loop: threads that were not called
+    from it (the embedded task worker) hand their events to it too, since the in-memory
+    channel layer may only be used from its own loop."""
+    global _served_by
+    if _served_by is None or _served_by.is_closed():
+        _served_by = asyncio.get_running_loop()
+
+
 def _server_loop() -> asyncio.AbstractEventLoop | None:
-    """The running event loop that called this thread through sync_to_async, if any."""
+    """The server's running event loop, when this thread is not running it; else None."""
     threadlocal = SyncToAsync.threadlocal
-    if getattr(threadlocal, "main_event_loop_pid", None) != os.getpid():
-        return None
-    loop: asyncio.AbstractEventLoop | None = getattr(threadlocal, "main_event_loop", None)
+    loop: asyncio.AbstractEventLoop | None = None
+    if getattr(threadlocal, "main_event_loop_pid", None) == os.getpid():
+        loop = getattr(threadlocal, "main_event_loop", None)
+    if loop is None:
+        loop = _served_by
     if loop is None or loop.is_closed() or not loop.is_running():
         return None
+    try:
+        if asyncio.get_running_loop() is loop:
+            return None
+    except RuntimeError:
+        pass
     return loop
 
 

@@ -28,7 +28,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from kefu.nlu import encoders, tokens
+from kefu.nlu import encoders, language, tokens
 
 OUT_OF_SCOPE = "out_of_scope"
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -220,6 +220,7 @@ def load_model(directory: Path) -> Model:
                 temperatures["sentiment"],
             )
     encoders.load(settings.encoders)
+    language.warm_up()  # langid's model takes a second to load: in the background
     return Model(manifest, words, chars, intent, sentiment, directory, settings)
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,7 @@ from kefu.nlu.model import (
     ModelError,
     Progress,
     Settings,
+    fingerprint,
     load_model,
     train,
     version_of,
@@ -45,6 +47,10 @@ from kefu.nlu.models import ExampleSource, LabelledExample, LanguageModel, Model
 logger = logging.getLogger(__name__)
 
 LIVE_CACHE_KEY = "nlu.live-version"
+# Messages analysed together (the embeddings are much cheaper per message in a batch), and how
+# long the analysis worker rests when none wait.
+ANALYSIS_BATCH = 128
+ANALYSIS_IDLE_SECONDS = 0.3
 # How often a process looks whether another one switched the live model.
 LIVE_CHECK_SECONDS = 5.0
 
@@ -81,8 +87,7 @@ def register_model(
     if report is None:
         report = {}
         if set(model.labels) <= _known_labels():
-            _, test = training_data()
-            report = evaluation.evaluate(model, test).as_dict()
+            report = _evaluate_on_test_split(model)
     weights = (model.path / "weights.npz").read_bytes()
     try:
         with transaction.atomic():
@@ -103,6 +108,11 @@ def activate_model(
     """Make a registered model the live one. It must know only the taxonomy's intents, and
     it must not be worse than the live model on the fixed test split (macro-F1) unless
     ``force``. Every process picks it up within a few seconds."""
+    if not force:
+        # Compare on today's test split (agents' corrections add to it): re-measure either
+        # model if it was measured on an older one.
+        for row in LanguageModel.objects.filter(Q(version=version) | Q(status=ModelStatus.LIVE)):
+            refresh_evaluation(row)
     with transaction.atomic():
         candidate = LanguageModel.objects.select_for_update().filter(version=version).first()
         if candidate is None:
@@ -131,6 +141,22 @@ def activate_model(
         )
         transaction.on_commit(lambda: cache.set(LIVE_CACHE_KEY, version, None))
     return candidate
+
+
+def _evaluate_on_test_split(model: Model) -> dict[str, Any]:
+    test = training_data()[1]
+    return {**evaluation.evaluate(model, test).as_dict(), "test_sha256": fingerprint(test)}
+
+
+def refresh_evaluation(row: LanguageModel) -> LanguageModel:
+    """Measure a registered model again if the fixed test split grew since it was measured."""
+    if not row.evaluation or not set(row.manifest.get("labels", [])) <= _known_labels():
+        return row
+    if row.evaluation.get("test_sha256") == fingerprint(training_data()[1]):
+        return row
+    row.evaluation = _evaluate_on_test_split(_unpack(row.version))
+    LanguageModel.objects.filter(pk=row.pk).update(evaluation=row.evaluation)
+    return row
 
 
 def _check_not_worse(candidate: LanguageModel, live: LanguageModel) -> None:
@@ -287,21 +313,47 @@ def analyse(text: str, *, previous_contacts: int = 0) -> Analysis:
     return analyse_texts(live_model(), [text], [previous_contacts])[0]
 
 
-def analyse_messages(message_ids: list[int]) -> int:
-    """Analyse the customer messages among ``message_ids`` that have no analysis yet and store
-    the results. Returns how many were stored."""
+def analyse_pending(limit: int = ANALYSIS_BATCH) -> int:
+    """Analyse the oldest customer messages that wait for it (up to ``limit``, in one batch)
+    and store the results. Returns how many were stored."""
     if not django_settings.NLU_ENABLED:
         return 0
-    pending = understanding.messages_to_analyse(message_ids)
-    if not pending:
-        return 0
-    model = live_model()
-    results = analyse_texts(
-        model, [item.body for item in pending], [item.previous_contacts for item in pending]
-    )
-    return understanding.record_analyses(
-        [(item.message_id, result.as_dict()) for item, result in zip(pending, results, strict=True)]
-    )
+
+    def analyse(pending: list[understanding.Pending]) -> list[dict[str, Any]]:
+        results = analyse_texts(
+            live_model(), [p.body for p in pending], [p.previous_contacts for p in pending]
+        )
+        return [result.as_dict() for result in results]
+
+    return understanding.analyse_waiting(analyse, limit=limit)
+
+
+def work_on_analyses(stop: threading.Event) -> None:
+    """The analysis worker: analyse waiting messages in batches until ``stop`` is set; look
+    again every ``ANALYSIS_IDLE_SECONDS`` when nothing waits. One runs in ``kefu run`` (the
+    embedded mode) and in every ``kefu worker``; the chat never waits for it."""
+    while not stop.is_set():
+        try:
+            done = analyse_pending()
+        except Exception:
+            logger.exception("analysing messages failed; trying again shortly")
+            done = 0
+        finally:
+            close_old_connections()
+        if done < ANALYSIS_BATCH:
+            stop.wait(ANALYSIS_IDLE_SECONDS)
+
+
+def start_analysis_worker() -> threading.Event:
+    """Start ``work_on_analyses`` in a background thread; set the returned event to stop it."""
+    stop = threading.Event()
+
+    def run() -> None:
+        live_model()  # load before the first message needs it
+        work_on_analyses(stop)
+
+    threading.Thread(target=run, name="kefu-nlu", daemon=True).start()
+    return stop
 
 
 # --- learning from agents ----------------------------------------------------------------------

@@ -308,17 +308,7 @@ def _store(
                 events.publish_message(warning, conversation)
             results[index] = PostedMessage(conversation, message, True, attachments, redactions)
         _write(batch)
-        _understand_later([message.pk for _, item, message, _, _ in accepted if item.agent is None])
     return results
-
-
-def _understand_later(message_ids: list[int]) -> None:
-    """After the commit, one background task analyses the batch's customer messages
-    (language, intent, sentiment, urgency: ``kefu.nlu``)."""
-    if message_ids:
-        from kefu.nlu.tasks import analyse_messages
-
-        transaction.on_commit(lambda: analyse_messages.enqueue(message_ids))
 
 
 def _new_message(

@@ -3,17 +3,24 @@ corrections of the intent. The analysis itself is done by ``kefu.nlu``, which ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.conversations import events
-from kefu.conversations.models import AuthorType, Conversation, Message, TimelineKind
+from kefu.conversations.models import (
+    AuthorType,
+    Conversation,
+    Message,
+    TimelineEvent,
+    TimelineKind,
+)
 from kefu.lib.live import LiveEvent, publish_on_commit
 
 # A conversation takes its intent from the first customer message understood at least this well.
@@ -32,71 +39,91 @@ class Pending:
     previous_contacts: int
 
 
-def messages_to_analyse(message_ids: list[int]) -> list[Pending]:
-    """The customer messages among ``message_ids`` that have no analysis yet, with how many
-    other conversations their customer started in the last week."""
-    messages = list(
-        Message.objects.filter(
-            pk__in=message_ids, author_type=AuthorType.CUSTOMER, analysis__isnull=True
-        ).select_related("conversation")
+Analyser = Callable[[list[Pending]], list[dict[str, Any]]]
+
+
+def waiting_for_analysis() -> QuerySet[Message]:
+    """Customer messages not analysed yet (a partial index keeps this cheap)."""
+    return Message.objects.filter(author_type=AuthorType.CUSTOMER, analysis__isnull=True)
+
+
+def analyse_waiting(analyse: Analyser, *, limit: int) -> int:
+    """Claim up to ``limit`` waiting customer messages, oldest first, analyse them with
+    ``analyse`` and store the results, in one transaction. Workers in other processes skip
+    the rows claimed here (PostgreSQL ``SKIP LOCKED``). Returns how many were stored.
+
+    Nothing is added to the write path of messages: whatever is stored is found here, even
+    after a restart."""
+    with transaction.atomic():
+        messages = list(
+            waiting_for_analysis()
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+            .only("pk", "conversation_id", "body", "intent")[:limit]
+        )
+        if not messages:
+            return 0
+        return _record(messages, analyse(_pending(messages)))
+
+
+def _pending(messages: list[Message]) -> list[Pending]:
+    """Each message with how many other conversations its customer started this week."""
+    customer_of = dict(
+        Conversation.objects.filter(pk__in={m.conversation_id for m in messages}).values_list(
+            "pk", "customer_id"
+        )
     )
-    customers = {message.conversation.customer_id for message in messages}
     since = timezone.now() - REPEAT_WINDOW
     recent = dict(
-        Conversation.objects.filter(customer_id__in=customers, created_at__gte=since)
+        Conversation.objects.filter(
+            customer_id__in=set(customer_of.values()), created_at__gte=since
+        )
         .values_list("customer_id")
         .annotate(n=Count("id"))
         .values_list("customer_id", "n")
     )
     return [
         Pending(
-            message.pk,
-            message.conversation_id,
-            message.body,
-            max(0, recent.get(message.conversation.customer_id, 1) - 1),
+            m.pk,
+            m.conversation_id,
+            m.body,
+            max(0, recent.get(customer_of.get(m.conversation_id, 0), 1) - 1),
         )
-        for message in messages
+        for m in messages
     ]
 
 
-def record_analyses(results: list[tuple[int, dict[str, Any]]]) -> int:
-    """Store analyses (message id, analysis) and give conversations without an intent the one
-    of their first well-understood message. Consoles with the conversation open are told.
-    Returns how many messages were updated (a message analysed twice is stored once)."""
-    if not results:
-        return 0
-    with transaction.atomic():
-        messages = Message.objects.select_for_update().in_bulk([m for m, _ in results])
-        changed: list[Message] = []
-        for message_id, analysis in results:
-            message = messages.get(message_id)
-            if message is None or message.analysis is not None:
-                continue
-            message.analysis = analysis
-            message.intent = message.intent or analysis["intent"]
-            changed.append(message)
-        Message.objects.bulk_update(changed, ["analysis", "intent"])
-        for message in changed:
-            _adopt_intent(message)
-            publish_on_commit(_analysed_event(message))
-    return len(changed)
+def _record(messages: list[Message], results: list[dict[str, Any]]) -> int:
+    """Store analyses and give conversations without an intent the one of their first
+    well-understood message. Consoles with the conversation open are told."""
+    for message, analysis in zip(messages, results, strict=True):
+        message.analysis = analysis
+        message.intent = message.intent or analysis["intent"]
+    Message.objects.bulk_update(messages, ["analysis", "intent"])
+    adopted: set[int] = set()
+    for message in messages:
+        if message.conversation_id not in adopted and _adopt_intent(message):
+            adopted.add(message.conversation_id)
+        publish_on_commit(_analysed_event(message))
+    return len(messages)
 
 
-def _adopt_intent(message: Message) -> None:
+def _adopt_intent(message: Message) -> bool:
     analysis = message.analysis or {}
     if analysis.get("out_of_scope") or analysis.get("confidence", 0) < (
         CONVERSATION_INTENT_CONFIDENCE
     ):
-        return
+        return False
     updated = Conversation.objects.filter(pk=message.conversation_id, intent="").update(
         intent=message.intent
     )
     if updated:
-        events.record_timeline(
-            message.conversation,
-            TimelineKind.INTENT_SET,
+        TimelineEvent.objects.create(
+            conversation_id=message.conversation_id,
+            kind=TimelineKind.INTENT_SET,
             data={"intent": message.intent, "message": message.pk, "automatic": True},
         )
+    return bool(updated)
 
 
 def correct_message_intent(agent: User, message: Message, intent: str) -> Message:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
 
 import pytest
-from django.test import TestCase
 
 from kefu.accounts.models import AuditLogEntry, User
 from kefu.conversations import services as conversations
@@ -18,17 +17,27 @@ from kefu.nlu.model import Model, Settings, train
 from kefu.nlu.models import LabelledExample, LanguageModel, ModelStatus
 
 
-def committed() -> Any:
-    """Tests run inside a transaction that never commits: run what waits for the commit (the
-    analysis task is enqueued on commit) when the block ends, as a commit would."""
-    return TestCase.captureOnCommitCallbacks(execute=True)
-
-
 def start(customer: Customer, body: str) -> Conversation:
-    with committed():
-        return conversations.start_conversation(
-            customer=customer, channel=Channel.WIDGET, queue="general", body=body
-        ).conversation
+    """A new conversation whose first message the analysis worker has seen."""
+    conversation = conversations.start_conversation(
+        customer=customer, channel=Channel.WIDGET, queue="general", body=body
+    ).conversation
+    nlu.analyse_pending()
+    return conversation
+
+
+def test_the_worker_analyses_waiting_messages_in_batches(
+    customer: Customer, live_model: Model
+) -> None:
+    conversation = conversations.start_conversation(
+        customer=customer, channel=Channel.WIDGET, queue="general", body="hi"
+    ).conversation
+    for number in range(4):
+        conversations.post_customer_message(conversation.pk, body=f"my deposit {number} is late")
+    assert nlu.analyse_pending(limit=3) == 3
+    assert nlu.analyse_pending(limit=3) == 2
+    assert nlu.analyse_pending(limit=3) == 0
+    assert not conversation.messages.filter(analysis__isnull=True).exists()
 
 
 def test_customer_messages_are_understood_on_arrival(customer: Customer, live_model: Model) -> None:
@@ -49,16 +58,14 @@ def test_later_messages_keep_the_conversation_intent(
     customer: Customer, agent: User, live_model: Model
 ) -> None:
     conversation = start(customer, "I lost my phone with Google Authenticator, please reset my 2FA")
-    with committed():
-        conversations.post_customer_message(
-            conversation.pk, body="also what are your trading fees?"
-        )
+    conversations.post_customer_message(conversation.pk, body="also what are your trading fees?")
+    assert nlu.analyse_pending() == 1
     conversation.refresh_from_db()
     assert conversation.intent == "security.2fa_reset"
     latest = conversation.messages.order_by("-pk").first()
     assert latest is not None and latest.intent == "trade.fees"
-    with committed():
-        conversations.post_agent_message(agent, conversation.pk, body="Hello, I can help")
+    conversations.post_agent_message(agent, conversation.pk, body="Hello, I can help")
+    assert nlu.analyse_pending() == 0
     reply = conversation.messages.order_by("-pk").first()
     assert reply is not None and reply.analysis is None
 
@@ -179,3 +186,42 @@ def test_the_live_model_is_unpacked_from_the_database(
     assert loaded.version == live_model.version
     assert (tmp_path / live_model.version / "weights.npz").exists()  # type: ignore[operator]
     assert Message.objects.count() == 0
+
+
+def test_activation_compares_on_todays_test_split(
+    live_model: Model, weak_model: Model, customer: Customer, agent: User
+) -> None:
+    registered = nlu.register_model(weak_model)
+    before = LanguageModel.objects.get(status="live").evaluation
+    # An agent's correction that falls in the fixed test split makes that split larger.
+    text = next(
+        f"the thing with my funds, case {i}"
+        for i in range(1000)
+        if data.in_test_split(f"the thing with my funds, case {i}")
+    )
+    nlu.correct_intent(agent, start(customer, text).messages.get(), "withdrawal.pending")
+    with pytest.raises(ModelNotReady, match="worse"):
+        nlu.activate_model(registered.version)
+    after = LanguageModel.objects.get(status="live").evaluation
+    assert after["test_sha256"] != before["test_sha256"]
+    assert after["n"] == before["n"] + 1
+    assert LanguageModel.objects.get(version=registered.version).evaluation["n"] == after["n"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_analysis_worker_thread(customer: Customer, live_model: Model) -> None:
+    """The background worker of ``kefu run`` / ``kefu worker`` finds and analyses messages."""
+    stop = nlu.start_analysis_worker()
+    try:
+        conversation = conversations.start_conversation(
+            customer=customer, channel=Channel.WIDGET, queue="general", body="提币一直在审核中"
+        ).conversation
+        message = conversation.messages.get()
+        deadline = time.monotonic() + 20
+        while message.analysis is None and time.monotonic() < deadline:
+            stop.wait(0.05)
+            message.refresh_from_db()
+        assert message.analysis is not None
+        assert message.analysis["intent"] == "withdrawal.pending"
+    finally:
+        stop.set()
