@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -140,14 +142,46 @@ def _ensure_language_model() -> None:
         print(f"Language model {model.version} is live ({time.monotonic() - started:.0f}s).")
 
 
-def _start_analysis_worker() -> None:
-    """Analyse customer messages in a background thread of this process."""
+def _start_analysis_worker() -> subprocess.Popen[bytes] | None:
+    """Analyse customer messages in a child process at low CPU priority (``kefu nlu work``):
+    its work never holds up this process's event loop, and chat relay gets the CPU first."""
     from django.conf import settings
 
-    from kefu.nlu import services
+    if not settings.NLU_ENABLED:
+        return None
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kefu.cli", "nlu", "work"],
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+    )
+    atexit.register(_stop_child, child)
+    threading.Thread(target=_relay, args=(child,), name="kefu-nlu-relay", daemon=True).start()
+    return child
 
-    if settings.NLU_ENABLED:
-        services.start_analysis_worker()
+
+def _relay(child: subprocess.Popen[bytes]) -> None:
+    """Send the child's live updates (one JSON line each) to this process's consoles."""
+    from kefu.lib import live
+
+    for raw in child.stdout or ():
+        line = raw.decode("utf-8", "replace")
+        event = live.event_from_line(line)
+        if event is None:
+            sys.stdout.write(line)
+            continue
+        try:
+            live.send_now([event])
+        except Exception:
+            logger.exception("live update of the analysis worker not sent")
+
+
+def _stop_child(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
 def _start_embedded_worker() -> threading.Thread | None:
@@ -180,7 +214,10 @@ def _work_forever() -> None:
 
     backend = settings.TASKS["default"]["BACKEND"]
     _ensure_language_model()
-    _start_analysis_worker()
+    if settings.NLU_ENABLED:
+        from kefu.nlu import services
+
+        services.start_analysis_worker()
     if backend == "django_tasks_rq.RQBackend":
         call_command("rqworker", "default", job_class="django_tasks_rq.Job")
     elif backend == "django_tasks_db.DatabaseBackend":

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,38 @@ def publish_on_commit(*events: LiveEvent) -> None:
     transaction.on_commit(lambda: _dispatch(batch))
 
 
+_sink: Callable[[list[LiveEvent]], None] | None = None
+
+
+def send_through(sink: Callable[[list[LiveEvent]], None] | None) -> None:
+    """Hand every committed event of this process to ``sink`` instead of the channel layer.
+    The analysis worker of the embedded mode, a child process, sends its events through its
+    parent this way, since an in-memory channel layer does not reach across processes."""
+    global _sink
+    _sink = sink
+
+
+def event_line(event: LiveEvent) -> str:
+    """One event as a line of JSON (to a parent process)."""
+    return json.dumps(
+        {"groups": event.groups, "payload": event.payload, "coalesce_key": event.coalesce_key},
+        separators=(",", ":"),
+    )
+
+
+def event_from_line(line: str) -> LiveEvent | None:
+    """The event of a line written by ``event_line``; None for anything else."""
+    try:
+        data = json.loads(line)
+        return LiveEvent(tuple(data["groups"]), dict(data["payload"]), str(data["coalesce_key"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def _dispatch(events: list[LiveEvent]) -> None:
+    if _sink is not None:
+        _sink(events)
+        return
     pending: list[LiveEvent] | None = getattr(_collector, "events", None)
     if pending is not None:
         pending.extend(events)

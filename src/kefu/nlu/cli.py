@@ -4,6 +4,7 @@
     kefu nlu evaluate [--data FILE] [--model DIR] [--json]
     kefu nlu predict "TEXT" [--model DIR] [--json]
     kefu nlu models | activate VERSION [--force] | rollback
+    kefu nlu work [--nice N]      the analysis worker (``kefu run`` starts one)
 
 Without ``--data``, training uses Kefu's own messages and the agents' corrections (train split)
 and evaluation uses the fixed test split. Without ``--model``, the live model is used.
@@ -45,6 +46,12 @@ def add_commands(commands: Any) -> None:
     predict.add_argument("text")
     predict.add_argument("--model", type=Path, help="model directory (default: the live model)")
     predict.add_argument("--json", action="store_true")
+    work = actions.add_parser(
+        "work", help="analyse waiting customer messages until stopped (kefu run starts one)"
+    )
+    work.add_argument(
+        "--nice", type=int, default=10, help="lower CPU priority, so chat relay comes first"
+    )
     actions.add_parser("models", help="list the registered models")
     activate = actions.add_parser("activate", help="make a registered model live")
     activate.add_argument("version")
@@ -193,6 +200,36 @@ def _predict(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _work(arguments: argparse.Namespace) -> int:
+    """Analyse messages until SIGTERM, SIGINT or the death of the process that started us."""
+    import os
+    import signal
+    import threading
+
+    from django.conf import settings
+
+    from kefu.lib import live
+    from kefu.nlu import services
+
+    if arguments.nice:
+        os.nice(arguments.nice)
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer"):
+        # Embedded: the parent (kefu run) relays our live updates to its consoles.
+        def to_parent(events: list[Any]) -> None:
+            for event in events:
+                sys.stdout.write(live.event_line(event) + "\n")
+            sys.stdout.flush()
+
+        live.send_through(to_parent)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    parent = os.getppid()
+    services.live_model()
+    services.work_on_analyses(stop, parent=parent if parent != 1 else None)
+    return 0
+
+
 def _models(arguments: argparse.Namespace) -> int:
     from kefu.nlu.models import LanguageModel
 
@@ -246,6 +283,7 @@ _COMMANDS = {
     "train": _train,
     "evaluate": _evaluate,
     "predict": _predict,
+    "work": _work,
     "models": _models,
     "activate": _activate,
     "rollback": _rollback,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -328,11 +329,12 @@ def analyse_pending(limit: int = ANALYSIS_BATCH) -> int:
     return understanding.analyse_waiting(analyse, limit=limit)
 
 
-def work_on_analyses(stop: threading.Event) -> None:
-    """The analysis worker: analyse waiting messages in batches until ``stop`` is set; look
-    again every ``ANALYSIS_IDLE_SECONDS`` when nothing waits. One runs in ``kefu run`` (the
-    embedded mode) and in every ``kefu worker``; the chat never waits for it."""
-    while not stop.is_set():
+def work_on_analyses(stop: threading.Event, *, parent: int | None = None) -> None:
+    """The analysis worker: analyse waiting messages in batches until ``stop`` is set (or the
+    ``parent`` process is gone); look again every ``ANALYSIS_IDLE_SECONDS`` when nothing
+    waits. ``kefu run`` runs one in a child process at low CPU priority, ``kefu worker`` in a
+    thread; the chat never waits for it."""
+    while not stop.is_set() and (parent is None or os.getppid() == parent):
         try:
             done = analyse_pending()
         except Exception:

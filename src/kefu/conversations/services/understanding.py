@@ -48,22 +48,29 @@ def waiting_for_analysis() -> QuerySet[Message]:
 
 
 def analyse_waiting(analyse: Analyser, *, limit: int) -> int:
-    """Claim up to ``limit`` waiting customer messages, oldest first, analyse them with
-    ``analyse`` and store the results, in one transaction. Workers in other processes skip
-    the rows claimed here (PostgreSQL ``SKIP LOCKED``). Returns how many were stored.
+    """Take up to ``limit`` waiting customer messages, oldest first, analyse them with
+    ``analyse`` outside any transaction, then store the results in one short transaction
+    (messages another worker analysed meanwhile are left as they are). Returns how many were
+    stored.
 
     Nothing is added to the write path of messages: whatever is stored is found here, even
-    after a restart."""
+    after a restart. The analysis holds no lock, so chat writers never wait for it."""
+    messages = list(
+        waiting_for_analysis()
+        .order_by("pk")
+        .only("pk", "conversation_id", "body", "intent")[:limit]
+    )
+    if not messages:
+        return 0
+    results = dict(zip([m.pk for m in messages], analyse(_pending(messages)), strict=True))
     with transaction.atomic():
-        messages = list(
+        still_waiting = list(
             waiting_for_analysis()
-            .select_for_update(skip_locked=True)
-            .order_by("pk")
-            .only("pk", "conversation_id", "body", "intent")[:limit]
+            .select_for_update()
+            .filter(pk__in=list(results))
+            .only("pk", "conversation_id", "intent")
         )
-        if not messages:
-            return 0
-        return _record(messages, analyse(_pending(messages)))
+        return _record(still_waiting, [results[m.pk] for m in still_waiting])
 
 
 def _pending(messages: list[Message]) -> list[Pending]:
