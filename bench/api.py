@@ -213,7 +213,11 @@ def measure(
 
 
 @contextmanager
-def server_for(mode: str, database_url: str, redis_url: str, workers: int) -> Iterator[Server]:
+def server_for(
+    mode: str, database_url: str, redis_url: str, workers: int, *, background: bool = False
+) -> Iterator[Server]:
+    """Embedded: one ``kefu run``, its task and analysis workers included. Scale-out: the
+    server as the README deploys it (``--no-worker``), unless ``background``."""
     if mode == "embedded":
         with kefu_servers(1, settings=SERVER_SETTINGS) as (server,):
             yield server
@@ -226,6 +230,7 @@ def server_for(mode: str, database_url: str, redis_url: str, workers: int) -> It
             redis_url=redis_url,
             settings=SERVER_SETTINGS,
             workers=workers,
+            background=background,
         ) as (server,),
     ):
         yield server
@@ -243,6 +248,11 @@ def main() -> None:
     )
     parser.add_argument("--database-url", default=harness.DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=harness.DEFAULT_REDIS_URL)
+    parser.add_argument(
+        "--workers-in-servers",
+        action="store_true",
+        help="scale-out: run the task and analysis workers inside the server",
+    )
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
@@ -250,7 +260,11 @@ def main() -> None:
     results: dict[str, Any] = {}
     for mode in modes:
         with server_for(
-            mode, arguments.database_url, arguments.redis_url, arguments.workers
+            mode,
+            arguments.database_url,
+            arguments.redis_url,
+            arguments.workers,
+            background=arguments.workers_in_servers,
         ) as server:
             results[mode] = measure(
                 server,
@@ -261,6 +275,7 @@ def main() -> None:
             )
             if mode == "scaleout":
                 results[mode]["workers"] = arguments.workers
+                results[mode]["workers_in_servers"] = arguments.workers_in_servers
     harness.report("REST API", results, as_json=arguments.json)
 
 

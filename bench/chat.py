@@ -194,15 +194,29 @@ async def relay(
 
 @contextmanager
 def servers_for(
-    mode: str, database_url: str, redis_url: str, settings: dict[str, str]
+    mode: str,
+    database_url: str,
+    redis_url: str,
+    settings: dict[str, str],
+    *,
+    background: bool = False,
 ) -> Iterator[tuple[Server, Server]]:
+    """Embedded: one ``kefu run``, its task and analysis workers included. Scale-out: two
+    servers as the README deploys them (``--no-worker``: workers run elsewhere), unless
+    ``background``, which puts the workers on the same cores too."""
     if mode == "embedded":
         with kefu_servers(1, settings=settings) as (only,):
             yield only, only
         return
     with (
         fresh_database(database_url) as database,
-        kefu_servers(2, database_url=database, redis_url=redis_url, settings=settings) as (a, b),
+        kefu_servers(
+            2,
+            database_url=database,
+            redis_url=redis_url,
+            settings=settings,
+            background=background,
+        ) as (a, b),
     ):
         yield a, b
 
@@ -223,6 +237,11 @@ def main() -> None:
     )
     parser.add_argument("--database-url", default=harness.DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=harness.DEFAULT_REDIS_URL)
+    parser.add_argument(
+        "--workers-in-servers",
+        action="store_true",
+        help="scale-out: run the task and analysis workers inside the two servers",
+    )
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     modes = ["embedded", "scaleout"] if arguments.mode == "both" else [arguments.mode]
@@ -235,7 +254,13 @@ def main() -> None:
         for variant, settings in variants.items():
             runs = []
             for window in windows:
-                with servers_for(mode, arguments.database_url, arguments.redis_url, settings) as (
+                with servers_for(
+                    mode,
+                    arguments.database_url,
+                    arguments.redis_url,
+                    settings,
+                    background=arguments.workers_in_servers,
+                ) as (
                     first,
                     second,
                 ):
@@ -252,6 +277,7 @@ def main() -> None:
                         )
                     )
             results[f"{mode}/{variant}"] = runs
+    results["workers_in_servers"] = arguments.workers_in_servers
     harness.report("chat relay", results, as_json=arguments.json)
 
 

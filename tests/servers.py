@@ -129,8 +129,11 @@ def kefu_servers(
     redis_url: str = "",
     settings: dict[str, str] | None = None,
     workers: int = 1,
+    background: bool = True,
 ) -> Iterator[list[Server]]:
-    """Load the demo once, then start ``count`` servers sharing one database."""
+    """Load the demo once, then start ``count`` servers sharing one database. Without
+    ``background`` they run as scale-out servers do (``--no-worker``: no task or analysis
+    worker in them)."""
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-e2e-"))
     environment = server_environment(data_dir, database_url=database_url, redis_url=redis_url)
     environment.update(settings or {})
@@ -157,6 +160,7 @@ def kefu_servers(
                         "--no-demo",
                         "--workers",
                         str(workers),
+                        *(() if background else ("--no-worker",)),
                     ),
                     env=environment,
                     stdout=handle,

@@ -81,7 +81,12 @@ def _analysis(
     found = languages.detect_language(text)
     if prediction is None:
         prediction = Prediction(OUT_OF_SCOPE, 0.0, (), True, "neutral", 0.0)
-    urgent = urgency.assess(text, intent=prediction.intent, previous_contacts=contacts)
+    urgent = urgency.assess(
+        text,
+        intent=prediction.intent,
+        previous_contacts=contacts,
+        sentiment=prediction.sentiment,
+    )
     return Analysis(
         language=found.code,
         language_confidence=found.confidence,

@@ -73,6 +73,7 @@ MONEY_INTENTS = frozenset(
     }
 )
 HIGH = frozenset({"hacked", "stolen", "scam"})
+SOFT = frozenset({"all_caps", "exclamations", "repeated_contact"})
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,12 @@ class Urgency:
     amount: Amount | None
 
 
-def assess(text: str, *, intent: str = "", previous_contacts: int = 0) -> Urgency:
+def assess(
+    text: str, *, intent: str = "", previous_contacts: int = 0, sentiment: str = ""
+) -> Urgency:
     """The urgency signals of one message. ``previous_contacts``: the customer's other
-    conversations in the last days (the caller counts them)."""
+    conversations in the last days (the caller counts them). Shouting, exclamation marks and
+    repeated contact raise the level only when the message is not a happy one ("Thanks!!!")."""
     text = unicodedata.normalize("NFKC", text[:5000])
     lowered = text.lower()
     signals: list[str] = []
@@ -113,7 +117,7 @@ def assess(text: str, *, intent: str = "", previous_contacts: int = 0) -> Urgenc
         signals.append("repeated_contact")
     if HIGH & set(signals) or ("money_at_risk" in signals and "threat" in signals):
         level = "high"
-    elif signals:
+    elif set(signals) - SOFT or (signals and sentiment != "positive"):
         level = "elevated"
     else:
         level = "normal"

@@ -52,6 +52,13 @@ def test_repeated_contact_comes_from_the_caller() -> None:
     assert "repeated_contact" not in assess("hello again").signals
 
 
+def test_happy_messages_are_not_raised_by_soft_signals() -> None:
+    thanks = assess("THANK YOU SO MUCH!!!", previous_contacts=3, sentiment="positive")
+    assert set(thanks.signals) == {"all_caps", "exclamations", "repeated_contact"}
+    assert thanks.level == "normal"
+    assert assess("WHERE IS MY MONEY!!!", sentiment="negative").level == "elevated"
+
+
 def test_tickers_are_not_shouting() -> None:
     assert "all_caps" not in assess("send USDT via TRC20 or BTC network KYC API").signals
 
