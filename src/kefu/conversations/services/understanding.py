@@ -25,7 +25,6 @@ from kefu.lib.live import LiveEvent, publish_on_commit
 
 # A conversation takes its intent from the first customer message understood at least this well.
 CONVERSATION_INTENT_CONFIDENCE = 0.5
-OUT_OF_SCOPE = "out_of_scope"
 REPEAT_WINDOW = timedelta(days=7)
 
 

@@ -225,3 +225,12 @@ def test_the_analysis_worker_thread(customer: Customer, live_model: Model) -> No
         assert message.analysis["intent"] == "withdrawal.pending"
     finally:
         stop.set()
+
+
+def test_one_call_analyses_a_text(live_model: Model) -> None:
+    result = nlu.analyse("someone stole 2 BTC from my account!!!", previous_contacts=1)
+    assert result.intent == "security.unauthorized_access"
+    assert result.language == "en"
+    assert result.urgency == "high"
+    assert {"stolen", "money_at_risk", "exclamations", "repeated_contact"} <= set(result.signals)
+    assert result.amount is not None and result.amount.currency == "BTC"
