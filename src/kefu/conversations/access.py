@@ -46,13 +46,11 @@ def access_conversation(user: User, conversation_id: int) -> Conversation:
 
 def access_message(user: User, message_id: int) -> Message:
     """Load a message of a conversation the staff member may see, or raise NotFound."""
-    message = Message.objects.filter(pk=message_id).only("conversation_id").first()
+    message = Message.objects.filter(pk=message_id).first()
     if message is None:
         raise NotFound()
-    conversation = access_conversation(user, message.conversation_id)
-    found = Message.objects.get(pk=message_id)
-    found.conversation = conversation
-    return found
+    message.conversation = access_conversation(user, message.conversation_id)
+    return message
 
 
 def access_conversation_by_token(token: str) -> Conversation:

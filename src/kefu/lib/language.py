@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Chinese characters (unified ideographs, extension A and B, compatibility ideographs).
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def guess_language(text: str, default: str = "en") -> str:
     """Return ``zh`` when Chinese characters carry the text, else ``en`` (or ``default``)."""
-    han = len(_HAN.findall(text))
+    han = len(HAN.findall(text))
     words = len(_LATIN_WORD.findall(text))
     if han == 0 and words == 0:
         return default

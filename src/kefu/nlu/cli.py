@@ -118,13 +118,14 @@ def _train(arguments: argparse.Namespace) -> int:
 
 def _compare_with_live(registered: Any) -> None:
     from kefu.nlu.models import LanguageModel, ModelStatus
-    from kefu.nlu.services import refresh_evaluation
+    from kefu.nlu.services import refresh_evaluation, training_data
 
     live = LanguageModel.objects.filter(status=ModelStatus.LIVE).first()
     if live is None or live.pk == registered.pk:
         print(f"make it live with: kefu nlu activate {registered.version}")
         return
-    live, registered = refresh_evaluation(live), refresh_evaluation(registered)
+    test = training_data()[1]
+    live, registered = refresh_evaluation(live, test), refresh_evaluation(registered, test)
     new, old = registered.evaluation["macro_f1"], live.evaluation.get("macro_f1", 0)
     verdict = "better than" if new > old else "the same as" if new == old else "WORSE than"
     print(f"it is {verdict} the live model {live.version} (macro-F1 {new:.3f} vs {old:.3f})")

@@ -16,9 +16,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from kefu.lib.language import HAN
+
 UNDETERMINED = "und"
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -44,16 +45,11 @@ class Language:
     confidence: float
     mixed: bool = False
 
-    @property
-    def supported(self) -> bool:
-        """Whether Kefu's own models cover it (Chinese and English)."""
-        return self.code in ("zh", "en")
-
 
 def detect_language(text: str) -> Language:
     """Return the language of ``text``; never raises, whatever the input."""
     text = _NOISE.sub(" ", unicodedata.normalize("NFKC", text or "")[:4000])
-    han = len(_HAN.findall(text))
+    han = len(HAN.findall(text))
     kana = len(_KANA.findall(text))
     hangul = len(_HANGUL.findall(text))
     if kana >= 2 and kana * 4 >= han:

@@ -112,8 +112,9 @@ def activate_model(
     if not force:
         # Compare on today's test split (agents' corrections add to it): re-measure either
         # model if it was measured on an older one.
+        test = training_data()[1]
         for row in LanguageModel.objects.filter(Q(version=version) | Q(status=ModelStatus.LIVE)):
-            refresh_evaluation(row)
+            refresh_evaluation(row, test)
     with transaction.atomic():
         candidate = LanguageModel.objects.select_for_update().filter(version=version).first()
         if candidate is None:
@@ -144,18 +145,20 @@ def activate_model(
     return candidate
 
 
-def _evaluate_on_test_split(model: Model) -> dict[str, Any]:
-    test = training_data()[1]
+def _evaluate_on_test_split(model: Model, test: list[Example] | None = None) -> dict[str, Any]:
+    test = training_data()[1] if test is None else test
     return {**evaluation.evaluate(model, test).as_dict(), "test_sha256": fingerprint(test)}
 
 
-def refresh_evaluation(row: LanguageModel) -> LanguageModel:
-    """Measure a registered model again if the fixed test split grew since it was measured."""
+def refresh_evaluation(row: LanguageModel, test: list[Example] | None = None) -> LanguageModel:
+    """Measure a registered model again if the fixed test split (``test``, read when not
+    given) grew since it was measured."""
     if not row.evaluation or not set(row.manifest.get("labels", [])) <= _known_labels():
         return row
-    if row.evaluation.get("test_sha256") == fingerprint(training_data()[1]):
+    test = training_data()[1] if test is None else test
+    if row.evaluation.get("test_sha256") == fingerprint(test):
         return row
-    row.evaluation = _evaluate_on_test_split(_unpack(row.version))
+    row.evaluation = _evaluate_on_test_split(_unpack(row.version), test)
     LanguageModel.objects.filter(pk=row.pk).update(evaluation=row.evaluation)
     return row
 

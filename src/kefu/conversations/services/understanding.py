@@ -33,7 +33,6 @@ class Pending:
     """A customer message waiting to be understood."""
 
     message_id: int
-    conversation_id: int
     body: str
     previous_contacts: int
 
@@ -91,7 +90,6 @@ def _pending(messages: list[Message]) -> list[Pending]:
     return [
         Pending(
             m.pk,
-            m.conversation_id,
             m.body,
             max(0, recent.get(customer_of.get(m.conversation_id, 0), 1) - 1),
         )
