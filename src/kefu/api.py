@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kefu.conversations.api import public_router, staff_router
 from kefu.intake.api import router as intake_router
+from kefu.knowledge.api import router as knowledge_router
 from kefu.lib.errors import ErrorCode, KefuError
 
 api = NinjaAPI(
@@ -65,4 +66,5 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 
 api.add_router("", intake_router)
 api.add_router("", public_router)
+api.add_router("", knowledge_router)
 api.add_router("/staff", staff_router)

@@ -4,6 +4,8 @@
     kefu demo                        load the demo data (idempotent)
     kefu worker                      work background tasks (scale-out deployments)
     kefu nlu train|evaluate|predict  language models (see kefu.nlu.cli)
+    kefu kb search|load              knowledge base (see kefu.knowledge.cli)
+    kefu exchange load|openapi|check the exchange back office (see kefu.exchange.cli)
     kefu manage ARGS...              Django management commands
 
 ``--data-dir`` (or ``KEFU_DATA_DIR``, default ``./kefu-data``) holds all embedded state.
@@ -52,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     from kefu.nlu.cli import add_commands as add_nlu_commands
 
     add_nlu_commands(commands)
+    from kefu.knowledge.cli import add_commands as add_kb_commands
+
+    add_kb_commands(commands)
+    from kefu.exchange.cli import add_commands as add_exchange_commands
+
+    add_exchange_commands(commands)
     manage = commands.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
@@ -90,6 +98,16 @@ def main(argv: list[str] | None = None) -> int:
 
         _migrate()
         return run_nlu(arguments)
+    if arguments.command == "exchange":
+        from kefu.exchange.cli import run as run_exchange
+
+        _migrate()
+        return run_exchange(arguments)
+    if arguments.command == "kb":
+        from kefu.knowledge.cli import run as run_kb
+
+        _migrate()
+        return run_kb(arguments)
     return _run(
         arguments.host,
         arguments.port,

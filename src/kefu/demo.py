@@ -25,7 +25,9 @@ from kefu.conversations.models import (
     VipTier,
 )
 from kefu.demo_staff import DEMO_PASSWORD, STAFF, DemoStaff
+from kefu.exchange.demo.adapter import load_demo_exchange
 from kefu.intake.channels.form import services as tickets
+from kefu.knowledge.services import load_content
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def load_demo() -> DemoResult:
         staff = {person.username: _create_staff(person, teams) for person in STAFF}
         _create_canned_responses()
         _create_conversations(staff)
+        load_content()
+        load_demo_exchange()
     return DemoResult(created=True)
 
 

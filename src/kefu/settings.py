@@ -15,7 +15,7 @@ from typing import Any
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from kefu.lib.env import env_bool, env_int, env_list, env_secret, env_str
+from kefu.lib.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("KEFU_DATA_DIR", "kefu-data")).expanduser().resolve()
@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "kefu.conversations",
     "kefu.intake",
     "kefu.knowledge",
+    "kefu.exchange",
+    "kefu.bot",
     "kefu.nlu",
 ]
 
@@ -212,6 +214,17 @@ WIDGET_ALLOWED_ORIGINS = env_list("KEFU_WIDGET_ALLOWED_ORIGINS", [])
 # Shared secret for identity verification: the exchange signs its user id with it.
 WIDGET_IDENTITY_SECRET = env_secret("KEFU_WIDGET_IDENTITY_SECRET")
 
+# --- the exchange's back office (docs/exchange.md) ---------------------------------------------
+
+# "demo": the demo exchange in Kefu's database; "http": the exchange's REST contract at
+# EXCHANGE_URL, signed with EXCHANGE_SECRET.
+EXCHANGE_ADAPTER = env_str("KEFU_EXCHANGE", "demo")
+EXCHANGE_URL = env_str("KEFU_EXCHANGE_URL", "")
+EXCHANGE_SECRET = env_secret("KEFU_EXCHANGE_SECRET")
+EXCHANGE_TIMEOUT = env_float("KEFU_EXCHANGE_TIMEOUT", 3.0)
+# When set, the demo exchange also serves the REST contract under /demo-exchange/v1/.
+DEMO_EXCHANGE_SECRET = env_secret("KEFU_DEMO_EXCHANGE_SECRET")
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -253,6 +266,9 @@ RATE_LIMITS = {
     "widget_session": env_str("KEFU_RATE_WIDGET_SESSION", "30/m"),
     "login": env_str("KEFU_RATE_LOGIN", "10/m"),
     "lookup": env_str("KEFU_RATE_LOOKUP", "120/m"),
+    "kb_search": env_str("KEFU_RATE_KB_SEARCH", "120/m"),
+    "kb_feedback": env_str("KEFU_RATE_KB_FEEDBACK", "20/m"),
+    "kb_question": env_str("KEFU_RATE_KB_QUESTION", "5/m"),
 }
 # Websocket messages one customer connection may send per 10 seconds.
 WIDGET_MESSAGES_PER_10_SECONDS = env_int("KEFU_WIDGET_BURST", 20, minimum=1)
@@ -264,6 +280,8 @@ MEDIA_ROOT = Path(env_str("KEFU_MEDIA_ROOT", str(DATA_DIR / "uploads"))).resolve
 NLU_MODELS_DIR = Path(env_str("KEFU_MODELS_DIR", str(DATA_DIR / "models"))).resolve()
 # Analyse every inbound customer message (language, intent, sentiment, urgency).
 NLU_ENABLED = env_bool("KEFU_NLU", True)
+# The bot answers chats no agent has taken (kefu.bot); off: every chat waits for people.
+BOT_ENABLED = env_bool("KEFU_BOT", True)
 MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = env_int("KEFU_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 ATTACHMENT_MAX_FILES = env_int("KEFU_ATTACHMENT_MAX_FILES", 5, minimum=1)
@@ -315,5 +333,6 @@ LOGGING = {
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
+        "bm25s": {"level": "WARNING"},
     },
 }

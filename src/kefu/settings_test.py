@@ -28,3 +28,4 @@ SITE_URL = "http://testserver"
 # test database open when it is dropped (and no pool holds connections to it either).
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
+BOT_ENABLED = False  # the bot tests turn it on; other tests see only what they post

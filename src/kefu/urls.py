@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -21,6 +22,11 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("brand.css", brand_css, name="brand_css"),
 ]
+
+if settings.DEMO_EXCHANGE_SECRET:
+    from kefu.exchange.demo.api import exchange_api
+
+    urlpatterns.append(path("demo-exchange/", exchange_api.urls))
 
 handler404 = "kefu.lib.pages.not_found"
 handler500 = "kefu.lib.pages.server_error"

@@ -291,6 +291,21 @@ class TimelineKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened by the customer")
     SECRET_REDACTED = "secret_redacted", _("Secret removed from a customer message")
     INTENT_SET = "intent_set", _("Intent set")
+    BOT_LOOKUP = "bot_lookup", _("Bot looked up the exchange")
+    BOT_HANDOFF = "bot_handoff", _("Bot handed off to a person")
+    BOT_RESOLVED = "bot_resolved", _("Bot resolved it; the customer confirmed")
+
+
+class HandoffReason(models.TextChoices):
+    """Why the bot passed a conversation to people."""
+
+    HUMAN = "human", _("the customer asked for a person")
+    ANGRY = "angry", _("the customer is upset")
+    FAILED_ANSWERS = "failed_answers", _("two answers did not help")
+    NEEDS_HUMAN = "needs_human", _("this needs a person")
+    SECURITY = "security", _("suspected account takeover")
+    RECOVERY = "recovery", _("deposit recovery request")
+    LOOKUP_FAILED = "lookup_failed", _("the bot could not look it up")
 
 
 class TimelineEvent(models.Model):
@@ -321,6 +336,12 @@ class TimelineEvent(models.Model):
     def queue_name(self) -> str:
         """The translated name of the team an assignment event names."""
         return queue_name(str(self.data.get("queue", "")))
+
+    @property
+    def handoff_reason(self) -> str:
+        """The translated reason of a ``bot_handoff`` event."""
+        reason = str(self.data.get("reason", ""))
+        return str(HandoffReason(reason).label) if reason in HandoffReason.values else reason
 
     @property
     def intent_name(self) -> str:

@@ -29,6 +29,8 @@ class ErrorCode(StrEnum):
     TWO_FACTOR_INVALID = "two_factor_invalid"
     MODEL_NOT_READY = "model_not_ready"
     UNKNOWN_INTENT = "unknown_intent"
+    EXCHANGE_UNAVAILABLE = "exchange_unavailable"
+    EXCHANGE_REFUSED = "exchange_refused"
 
 
 class KefuError(Exception):

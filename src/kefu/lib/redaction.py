@@ -78,6 +78,12 @@ _PEM_KEY = re.compile(
 _EXTENDED_KEY = re.compile(rf"\b[xyztuv]prv{_BASE58}{{100,112}}\b")
 _WIF_KEY = re.compile(rf"\b(?:5[HJK]{_BASE58}{{49}}|[KL]{_BASE58}{{51}})\b")
 _BASE58_64_BYTES = re.compile(rf"\b{_BASE58}{{86,90}}\b")
+# A Solana transaction signature is 64 bytes of base58 too: one the customer calls a txid or
+# signature (and nothing in the message calls a key) is kept, so it can be looked up.
+_TX_CONTEXT = re.compile(
+    r"(?i)(txid|tx\s*id|tx\s*hash|\btx\b|\bsig\b|signature|transaction|\bhash\b|哈希|交易|签名)"
+)
+_TX_CONTEXT_WINDOW = 40
 _HEX_64 = re.compile(r"\b(?:0x)?[0-9a-fA-F]{64}\b")
 _KEY_WORDS = re.compile(r"(?i)(private\s*key|priv\s*key|secret\s*key|privkey|私钥|密钥)")
 _CODE_CONTEXT = re.compile(
@@ -85,7 +91,8 @@ _CODE_CONTEXT = re.compile(
     r"verification\s*code|security\s*code|sms\s*code|email\s*code|2fa\s*code|"
     r"验证码|谷歌验证|动态码|校验码|短信码|二次验证|双重验证|安全码)"
 )
-_CODE = re.compile(r"(?<![\d.,])\d{4,8}(?![\d.,])")
+# Not the digits of a record id or a word ("W-200030", "TRC20", "2FA"): no letter or dash before.
+_CODE = re.compile(r"(?<![A-Za-z\d.,#-])\d{4,8}(?![\d.,])")
 _PASSWORD = re.compile(
     r"(?i)(?:pass\s*word|passwd|\bpwd\b|\bpw\b|登录密码|资金密码|交易密码|密码)"
     r"\s*(?:is|was|=|:|：|是|为|為)\s*"
@@ -118,7 +125,15 @@ def redact_secrets(text: str) -> Redaction:
     text = _PEM_KEY.sub(lambda _m: note(SecretKind.PRIVATE_KEY), text)
     text = _EXTENDED_KEY.sub(lambda _m: note(SecretKind.PRIVATE_KEY), text)
     text = _WIF_KEY.sub(lambda _m: note(SecretKind.PRIVATE_KEY), text)
-    text = _BASE58_64_BYTES.sub(lambda _m: note(SecretKind.PRIVATE_KEY), text)
+    keyed = bool(_KEY_WORDS.search(text))
+
+    def base58_64(match: re.Match[str]) -> str:
+        before = text[max(0, match.start() - _TX_CONTEXT_WINDOW) : match.start()]
+        if not keyed and _TX_CONTEXT.search(before):
+            return match.group(0)
+        return note(SecretKind.PRIVATE_KEY)
+
+    text = _BASE58_64_BYTES.sub(base58_64, text)
     if _KEY_WORDS.search(text):
         text = _HEX_64.sub(lambda _m: note(SecretKind.PRIVATE_KEY), text)
     text = _redact_english_seed(text, note)

@@ -329,7 +329,13 @@ def analyse_pending(limit: int = ANALYSIS_BATCH) -> int:
         )
         return [result.as_dict() for result in results]
 
-    return understanding.analyse_waiting(analyse, limit=limit)
+    stored = understanding.analyse_waiting(analyse, limit=limit)
+    if stored:
+        # The bot answers chats as soon as their messages are understood (kefu.bot).
+        from kefu.bot.services import answer_messages
+
+        answer_messages(stored)
+    return len(stored)
 
 
 def work_on_analyses(stop: threading.Event, *, parent: int | None = None) -> None:

@@ -29,7 +29,7 @@ SIGNALS = {
 _HACKED = re.compile(
     r"\bhack(?:ed|er|ers)?\b|\bcompromised?\b|\bunauthori[sz]ed\b|\bnot me\b|wasn'?t me"
     r"|someone (?:else )?(?:logged|log|got|accessed|changed|is using)|\btook over\b"
-    r"|被盗|盗号|被黑|黑客|被人登[录陆]|异地登[录陆]|不是我(?:本人)?操作|不是我本人|账号被(?:人)?(?:改|登|控制)"
+    r"|被盗|盗号|盗(?:了)?我(?:的)?(?:号|账号|账户)|被黑|黑客|被人登[录陆]|异地登[录陆]|不是我(?:本人)?操作|不是我本人|账号被(?:人)?(?:改|登|控制)"
 )
 _STOLEN = re.compile(
     r"\bstol(?:e|en)\b|\bdrain(?:ed)?\b|\bemptied\b|\bmissing (?:funds|coins|money|assets)\b"

@@ -48,7 +48,7 @@ STATUS_FIELDS = ["status", "resolved_at", "closed_at"]
 
 
 def apply_status(
-    conversation: Conversation, status: Status, actor: User, now: datetime
+    conversation: Conversation, status: Status, actor: User | None, now: datetime
 ) -> TimelineEvent:
     """Move a locked ``conversation`` to ``status`` in memory (the caller saves STATUS_FIELDS)
     and return its unsaved timeline event."""

@@ -77,9 +77,12 @@ class NewMessage:
     uploads: tuple[CheckedUpload, ...] = ()
     set_status: Status | None = None
     ip_address: str | None = None
+    bot: bool = False
 
     @property
     def author_type(self) -> AuthorType:
+        if self.bot:
+            return AuthorType.BOT
         return AuthorType.AGENT if self.agent is not None else AuthorType.CUSTOMER
 
 
@@ -174,6 +177,12 @@ def post_agent_message(
             ip_address=ip_address,
         )
     )
+
+
+def post_bot_message(conversation_id: int, *, body: str, client_id: str = "") -> PostedMessage:
+    """Add the bot's reply. It changes nothing else: no first response, no assignment (those
+    are a person's), and the customer and open consoles see it live."""
+    return _one(NewMessage(conversation_id, body, client_id, bot=True))
 
 
 def start_conversation(
@@ -314,7 +323,7 @@ def _store(
 def _new_message(
     conversation: Conversation, item: NewMessage, at: datetime
 ) -> tuple[Message, list[str]]:
-    if item.agent is not None:
+    if item.agent is not None or item.bot:
         body, redactions = item.body, []
         language = conversation.language
     else:
@@ -375,7 +384,9 @@ def _account_for(
     if conversation.pk not in batch.new:
         conversation.message_count += 1 if warning is None else 2
         conversation.last_message_at = max(conversation.last_message_at, now)
-    if item.agent is None:
+    if item.bot:
+        pass
+    elif item.agent is None:
         conversation.last_customer_message_at = delta.last_customer_message_at = now
         delta.reopen = True
         if conversation.status == Status.RESOLVED:

@@ -45,11 +45,11 @@ def waiting_for_analysis() -> QuerySet[Message]:
     return Message.objects.filter(author_type=AuthorType.CUSTOMER, analysis__isnull=True)
 
 
-def analyse_waiting(analyse: Analyser, *, limit: int) -> int:
+def analyse_waiting(analyse: Analyser, *, limit: int) -> list[int]:
     """Take up to ``limit`` waiting customer messages, oldest first, analyse them with
     ``analyse`` outside any transaction, then store the results in one short transaction
-    (messages another worker analysed meanwhile are left as they are). Returns how many were
-    stored.
+    (messages another worker analysed meanwhile are left as they are). Returns the ids of the
+    messages it stored.
 
     Nothing is added to the write path of messages: whatever is stored is found here, even
     after a restart. The analysis holds no lock, so chat writers never wait for it."""
@@ -59,7 +59,7 @@ def analyse_waiting(analyse: Analyser, *, limit: int) -> int:
         .only("pk", "conversation_id", "body", "intent")[:limit]
     )
     if not messages:
-        return 0
+        return []
     results = dict(zip([m.pk for m in messages], analyse(_pending(messages)), strict=True))
     with transaction.atomic():
         still_waiting = list(
@@ -97,7 +97,7 @@ def _pending(messages: list[Message]) -> list[Pending]:
     ]
 
 
-def _record(messages: list[Message], results: list[dict[str, Any]]) -> int:
+def _record(messages: list[Message], results: list[dict[str, Any]]) -> list[int]:
     """Store analyses and give conversations without an intent the one of their first
     well-understood message. Consoles with the conversation open are told."""
     for message, analysis in zip(messages, results, strict=True):
@@ -109,7 +109,7 @@ def _record(messages: list[Message], results: list[dict[str, Any]]) -> int:
         if message.conversation_id not in adopted and _adopt_intent(message):
             adopted.add(message.conversation_id)
         publish_on_commit(_analysed_event(message))
-    return len(messages)
+    return [message.pk for message in messages]
 
 
 def _adopt_intent(message: Message) -> bool:

@@ -1,0 +1,322 @@
+"""Hybrid search over the published articles, in Chinese and English and across the two.
+
+Three rankings of the articles are fused by weighted reciprocal rank (RRF):
+
+- **lexical**: BM25 (``bm25s``) over each language version, Chinese segmented by jieba with the
+  crypto-terms dictionary of the NLU app (``kefu.nlu.tokens``); the title, tags and summary count
+  more than the body.
+- **semantic**: cosine similarity of multilingual sentence embeddings (the NLU model's encoder,
+  Chinese and English in one space, so an English question finds a Chinese-only article), taken
+  as the best-matching passage of each article (title, summary, each step, each paragraph).
+- **intent**: the live NLU model's intent probabilities for the query; articles that answer a
+  likely intent rank by its probability.
+
+Each process builds its index on first use and rebuilds it when an article changes (checked with
+one small query per search). ``docs/knowledge.md`` and ``bench/kb.py`` give the measured effect of
+each part.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+from django.db.models import Count, F, Max
+
+from kefu.knowledge.models import Article, ArticleStatus, ArticleVersion
+from kefu.nlu import encoders, tokens
+
+ENCODER = "use"
+RRF_K = 10
+MAX_QUERY = 500
+# Weighted reciprocal-rank fusion; bench/kb.py measures each part alone and together.
+WEIGHTS = {"lexical": 1.0, "semantic": 1.0, "intent": 1.0}
+# Lexical field weights: how many times a field is counted in a document.
+TITLE_REPEAT, TAGS_REPEAT, SUMMARY_REPEAT = 3, 2, 2
+PASSAGE_CHARS = 400
+INTENT_FLOOR = 0.05
+_MARKUP = re.compile(r"[*_`#>|\[\]()]+|-{3,}")
+_ASCII_WORD = re.compile(r"^[a-z]+$")
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_CHINESE, STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS) | frozenset(STOPWORDS_CHINESE)
+
+
+@cache
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def lexical_words(text: str) -> list[str]:
+    """The words BM25 counts: jieba's words without stop words, English ones stemmed."""
+    stop = _stopwords()
+    kept = [word for word in tokens.words(text) if word not in stop]
+    stemmer = _stemmer()
+    return [
+        stemmer.stemWord(word) if _ASCII_WORD.match(word) else word  # type: ignore[attr-defined]
+        for word in kept
+    ]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article found for a query, with what each ranking made of it."""
+
+    article_id: int
+    slug: str
+    version: int
+    title: str
+    summary: str
+    intents: tuple[str, ...]
+    category: str
+    score: float
+    lexical: float
+    semantic: float
+    intent: float
+
+
+@dataclass
+class _Document:
+    article_id: int
+    language: str
+    version: ArticleVersion
+
+
+@dataclass
+class _Index:
+    stamp: tuple[object, ...] = ()
+    documents: list[_Document] = field(default_factory=list)
+    retriever: object | None = None
+    passages: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
+    passage_document: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    articles: dict[int, ArticleVersion] = field(default_factory=dict)
+    language_filter: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+_index = _Index()
+_lock = threading.Lock()
+
+
+def _stamp() -> tuple[object, ...]:
+    row = Article.objects.aggregate(count=Count("id"), latest=Max("updated_at"))
+    return (row["count"], row["latest"])
+
+
+def _plain(text: str) -> str:
+    return _MARKUP.sub(" ", text)
+
+
+def _lexical_text(version: ArticleVersion, language: str) -> str:
+    local = version.in_language(language)
+    return " ".join(
+        [local.title] * TITLE_REPEAT
+        + [" ".join(local.tags)] * TAGS_REPEAT
+        + [local.summary] * SUMMARY_REPEAT
+        + local.steps
+        + [_plain(local.body)]
+    )
+
+
+def _passages(version: ArticleVersion, language: str) -> list[str]:
+    local = version.in_language(language)
+    passages = [local.title, f"{local.title}. {local.summary}".strip()]
+    passages += [f"{local.title}: {step}" for step in local.steps]
+    for paragraph in re.split(r"\n\s*\n", _plain(local.body)):
+        paragraph = " ".join(paragraph.split())
+        if len(paragraph) >= 20:
+            passages.append(paragraph[:PASSAGE_CHARS])
+    return [passage for passage in passages if passage.strip()]
+
+
+def _build(stamp: tuple[object, ...]) -> _Index:
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
+
+    versions = list(
+        ArticleVersion.objects.filter(
+            article__status=ArticleStatus.PUBLISHED,
+            article__published_version=F("pk"),
+        )
+        .select_related("article", "category")
+        .order_by("article__slug")
+    )
+    index = _Index(stamp=stamp)
+    corpus: list[list[str]] = []
+    passages: list[str] = []
+    owners: list[int] = []
+    for version in versions:
+        index.articles[version.article_id] = version
+        for language in ("en", "zh"):
+            index.documents.append(_Document(version.article_id, language, version))
+            corpus.append(lexical_words(_lexical_text(version, language)) or ["zzempty"])
+            for passage in _passages(version, language):
+                passages.append(passage)
+                owners.append(len(index.documents) - 1)
+    if corpus:
+        retriever = bm25s.BM25()
+        retriever.index(corpus, show_progress=False)
+        index.retriever = retriever
+        index.passages = _embed(passages)
+        index.passage_document = np.asarray(owners, dtype=np.int64)
+    for language in ("en", "zh"):
+        index.language_filter[language] = np.asarray(
+            [document.language == language for document in index.documents], dtype=bool
+        )
+    return index
+
+
+_vectors: dict[str, np.ndarray] = {}
+
+
+def _embed(passages: list[str]) -> np.ndarray:
+    """Embeddings of the passages, reusing those of passages that did not change since the
+    last build (an edit re-embeds only its own passages); the cache keeps only current ones."""
+    missing = list(dict.fromkeys(passage for passage in passages if passage not in _vectors))
+    if missing:
+        for passage, vector in zip(missing, encoders.encode(ENCODER, missing), strict=True):
+            _vectors[passage] = vector
+    wanted = set(passages)
+    for passage in [key for key in _vectors if key not in wanted]:
+        del _vectors[passage]
+    return np.stack([_vectors[passage] for passage in passages])
+
+
+def current_index() -> _Index:
+    """This process's index, rebuilt if an article changed since it was built."""
+    global _index
+    stamp = _stamp()
+    if _index.stamp == stamp:
+        return _index
+    with _lock:
+        if _index.stamp != stamp:
+            _index = _build(stamp)
+    return _index
+
+
+def forget_index() -> None:
+    """Drop this process's index (tests, after the database was emptied)."""
+    global _index
+    with _lock:
+        _index = _Index()
+
+
+def _ranks(scores: Mapping[int, float]) -> dict[int, int]:
+    ordered = sorted((item for item in scores.items() if item[1] > 0), key=lambda i: -i[1])
+    return {article_id: rank for rank, (article_id, _score) in enumerate(ordered, start=1)}
+
+
+def search_articles(
+    query: str,
+    *,
+    limit: int = 5,
+    language: str = "en",
+    only_language: str | None = None,
+    intent_probabilities: Mapping[str, float] | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> list[SearchHit]:
+    """The published articles that best answer ``query``, best first.
+
+    ``language`` picks the language of the returned titles; ``only_language`` searches only the
+    versions in one language (benchmarks). ``intent_probabilities`` are the query's intents if
+    the caller already has them (the bot does); otherwise the live NLU model is asked.
+    """
+    query = " ".join(query.replace("\x00", " ").split())[:MAX_QUERY]
+    if not query:
+        return []
+    weights = dict(WEIGHTS if weights is None else weights)
+    index = current_index()
+    if not index.documents:
+        return []
+    allowed = (
+        index.language_filter[only_language]
+        if only_language
+        else np.ones(len(index.documents), dtype=bool)
+    )
+    lexical: dict[int, float] = {}
+    if weights.get("lexical") and index.retriever is not None:
+        words = lexical_words(query)
+        if words:
+            scores = index.retriever.get_scores(words)  # type: ignore[attr-defined]
+            for position, score in enumerate(scores):
+                if allowed[position] and score > 0:
+                    article_id = index.documents[position].article_id
+                    lexical[article_id] = max(lexical.get(article_id, 0.0), float(score))
+    semantic: dict[int, float] = {}
+    if weights.get("semantic") and len(index.passages):
+        vector = encoders.encode(ENCODER, [query])[0]
+        similarity = index.passages @ vector
+        for passage, score in enumerate(similarity):
+            position = int(index.passage_document[passage])
+            if allowed[position]:
+                article_id = index.documents[position].article_id
+                semantic[article_id] = max(semantic.get(article_id, -1.0), float(score))
+    intent_scores: dict[int, float] = {}
+    if weights.get("intent"):
+        probabilities = (
+            intent_probabilities if intent_probabilities is not None else _intents_of(query)
+        )
+        for article_id, version in index.articles.items():
+            best = max((probabilities.get(intent, 0.0) for intent in version.intents), default=0.0)
+            if best >= INTENT_FLOOR:
+                intent_scores[article_id] = best
+    fused: dict[int, float] = {}
+    for name, scores in (
+        ("lexical", lexical),
+        ("semantic", {key: value + 1.0 for key, value in semantic.items()}),
+        ("intent", intent_scores),
+    ):
+        weight = weights.get(name, 0.0)
+        for article_id, rank in _ranks(scores).items():
+            fused[article_id] = fused.get(article_id, 0.0) + weight / (RRF_K + rank)
+    ranked = sorted(fused.items(), key=lambda item: (-item[1], -semantic.get(item[0], -1.0)))
+    hits = []
+    for article_id, score in ranked[:limit]:
+        version = index.articles[article_id]
+        local = version.in_language(language)
+        hits.append(
+            SearchHit(
+                article_id=article_id,
+                slug=version.article.slug,
+                version=version.number,
+                title=local.title,
+                summary=local.summary,
+                intents=tuple(version.intents),
+                category=version.category.slug,
+                score=round(score, 6),
+                lexical=round(lexical.get(article_id, 0.0), 4),
+                semantic=round(semantic.get(article_id, 0.0), 4),
+                intent=round(intent_scores.get(article_id, 0.0), 4),
+            )
+        )
+    return hits
+
+
+def _intents_of(query: str) -> dict[str, float]:
+    from kefu.nlu.services import live_model
+
+    model = live_model()
+    if model is None:
+        return {}
+    return intent_distribution(model, [query])[0]
+
+
+def intent_distribution(model: object, texts: Sequence[str]) -> list[dict[str, float]]:
+    """Every intent's probability for each text, from an NLU model."""
+    features = model.features(texts)  # type: ignore[attr-defined]
+    probabilities = model.intent.probabilities(features)  # type: ignore[attr-defined]
+    labels = model.labels  # type: ignore[attr-defined]
+    return [
+        {label: float(row[column]) for column, label in enumerate(labels)} for row in probabilities
+    ]
