@@ -334,5 +334,6 @@ LOGGING = {
         "django.channels.server": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
         "bm25s": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
     },
 }

@@ -154,7 +154,7 @@ class DemoExchange:
             if account.two_factor_reset_status == "pending":
                 return ActionResult("request_two_factor_reset", changed=False, detail="pending")
             account.two_factor_reset_status = "pending"
-            account.two_factor_reset_at = timezone.now()
+            account.two_factor_reset_at = timezone.now().replace(microsecond=0)
             account.save(update_fields=["two_factor_reset_status", "two_factor_reset_at"])
         return ActionResult("request_two_factor_reset", changed=True, detail="pending")
 
@@ -288,7 +288,8 @@ def load_demo_exchange(path: Path = DATA_FILE) -> DemoLoadReport:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise DemoDataError(f"{path}: {error}") from None
-    now = timezone.now()
+    # Whole seconds: the REST contract carries times to the millisecond.
+    now = timezone.now().replace(microsecond=0)
     try:
         networks = [
             _network_row(coin, network) for coin in data["coins"] for network in coin["networks"]

@@ -125,3 +125,22 @@ def test_talking_about_a_password_is_not_a_password() -> None:
 @pytest.mark.parametrize("text", ["", " ", "😀😀😀", "\x00\x01binary", "a" * 100_000])
 def test_any_input_comes_back_without_error(text: str) -> None:
     assert redact_secrets(text).text == text
+
+
+def test_record_ids_next_to_a_code_are_kept() -> None:
+    """The code after "验证码" goes; the withdrawal id before it stays, so it can be looked up."""
+    result = redact_secrets("W-200030 要验证码的话是 318204")
+    assert result.text.startswith("W-200030 ")
+    assert "318204" not in result.text
+
+
+SOLANA_SIGNATURE = "5" + "Jq9xK3mPz" * 9 + "abcdef"
+
+
+def test_a_solana_signature_called_a_txid_is_kept_and_a_key_is_not() -> None:
+    kept = redact_secrets(f"USDC on SOL, sig {SOLANA_SIGNATURE}")
+    assert SOLANA_SIGNATURE in kept.text and not kept.kinds
+    bare = redact_secrets(f"here you go {SOLANA_SIGNATURE}")
+    assert SOLANA_SIGNATURE not in bare.text
+    keyed = redact_secrets(f"my private key, tx {SOLANA_SIGNATURE}")
+    assert SOLANA_SIGNATURE not in keyed.text
