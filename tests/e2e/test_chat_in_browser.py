@@ -97,6 +97,12 @@ def test_customer_writes_agent_answers_live(server: Server, browser: object) -> 
     expect(chat.locator(".bubble-customer").last).to_contain_text("我的USDT充值还没到账")
     expect(chat.locator(".bubble-customer[data-state]")).to_have_count(0)
 
+    # The bot answers at once in Chinese with a help-center link (the visitor is not signed in,
+    # so no lookup), as a link the customer can open.
+    bot = chat.locator(".bubble-bot").first
+    expect(bot).to_contain_text("为您找到以下内容")
+    expect(bot.locator("a[href*='/help/a/']")).to_have_count(1)
+
     # The new conversation appears in the agent's inbox without a reload.
     row = agent.locator("#inbox-table tbody tr", has_text="我的USDT充值还没到账")
     expect(row).to_have_count(1)
@@ -104,6 +110,8 @@ def test_customer_writes_agent_answers_live(server: Server, browser: object) -> 
     row.locator("a.subject").click()
     expect(agent.locator("#stream")).to_contain_text("onerror")  # shown as text...
     assert agent.evaluate("window.__pwned") is None  # ...never run
+    # The bot's turn is in the agent's view of the conversation, marked as the bot's.
+    expect(agent.locator(".msg-bot").first).to_contain_text("/help/a/")
     expect(agent.locator("#live-status")).to_have_attribute("data-state", "online")
     agent.evaluate("window.__loadedOnce = true")  # the conversation page, from here on live
 

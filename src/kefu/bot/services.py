@@ -23,6 +23,7 @@ from kefu.conversations.services.automation import (
 )
 from kefu.conversations.services.messages import post_bot_message
 from kefu.exchange.services import exchange
+from kefu.lib.language import HAN
 
 logger = logging.getLogger(__name__)
 CHAT_CHANNELS = (Channel.WIDGET, Channel.TELEGRAM)
@@ -65,6 +66,16 @@ def answer_messages(message_ids: Iterable[int]) -> int:
     return turns
 
 
+def reply_language(text: str, analysis: dict[str, object], conversation_language: str) -> str:
+    """Chinese when the customer writes Chinese, even mixed with English terms, markup or a
+    txid ("我的USDT充值 <img …>"); English when they write English; else the conversation's."""
+    if len(HAN.findall(text)) >= 2:
+        return "zh"
+    if analysis.get("language") in ("zh", "en"):
+        return str(analysis["language"])
+    return "zh" if conversation_language == "zh" else "en"
+
+
 def _answer(conversation: Conversation, batch: list[Message]) -> int:
     session, _created = BotSession.objects.get_or_create(conversation=conversation)
     fresh = [message for message in batch if message.pk > session.last_message_id]
@@ -78,8 +89,9 @@ def _answer(conversation: Conversation, batch: list[Message]) -> int:
         return 0
     session.last_message_id = latest.pk
     analysis = dict(latest.analysis or {})
-    language = analysis.get("language") if analysis.get("language") in ("zh", "en") else None
-    language = language or ("zh" if conversation.language == "zh" else "en")
+    language = reply_language(
+        "\n".join(message.body for message in fresh), analysis, conversation.language
+    )
     brand = Brand.objects.first()
     context = engine.Context(
         text="\n".join(message.body for message in fresh),

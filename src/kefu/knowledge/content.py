@@ -27,11 +27,11 @@ from kefu.knowledge.models import (
     TAG_MAX,
     TITLE_MAX,
 )
+from kefu.lib.language import HAN
 from kefu.lib.taxonomy import intents as taxonomy
 
 CONTENT_DIR = Path(__file__).with_name("content")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-HAN = re.compile(r"[\u3400-\u9fff]")
 LANGUAGES = ("en", "zh")
 SHARED_KEYS = ("category", "intents", "video")
 KNOWN_KEYS = {"category", "intents", "video", "title", "summary", "tags", "steps"}

@@ -221,3 +221,9 @@ def test_each_message_is_answered_once(bot: DemoExchange) -> None:
     ids = list(chat.conversation.messages.values_list("pk", flat=True))
     assert answer_messages(ids) == 0
     assert chat.conversation.messages.filter(author_type=AuthorType.BOT).count() == 1
+
+
+def test_chinese_mixed_with_markup_is_answered_in_chinese(bot: DemoExchange) -> None:
+    chat = Chat(None, language="zh")
+    reply = " ".join(chat.say('我的USDT充值还没到账 <img src=x onerror="alert(1)">'))
+    assert "为您找到以下内容" in reply

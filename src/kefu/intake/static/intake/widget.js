@@ -54,6 +54,27 @@
     return "";
   }
 
+  // Links in support's and the bot's messages become anchors built element by element (http and
+  // https only); nothing is ever parsed as HTML.
+  var LINK = /https?:\/\/[^\s<>"'）】，。]+/g;
+
+  function appendText(element, text, linkify) {
+    if (!linkify) { element.appendChild(document.createTextNode(text)); return; }
+    var last = 0;
+    text.replace(LINK, function (url, offset) {
+      element.appendChild(document.createTextNode(text.slice(last, offset)));
+      var anchor = document.createElement("a");
+      anchor.href = url;
+      anchor.textContent = url;
+      anchor.target = "_blank";
+      anchor.rel = "noopener noreferrer";
+      element.appendChild(anchor);
+      last = offset + url.length;
+      return url;
+    });
+    element.appendChild(document.createTextNode(text.slice(last)));
+  }
+
   // Customer text is only ever set with textContent: it is never parsed as HTML.
   function bubble(message, state) {
     var element = document.createElement("div");
@@ -68,7 +89,7 @@
       label.textContent = who + (state === "sending" ? " · " + labels.sending : "");
       element.appendChild(label);
     }
-    element.appendChild(document.createTextNode(message.body));
+    appendText(element, message.body, message.author_type === "bot" || message.author_type === "agent");
     if (message.attachments && message.attachments.length) {
       message.attachments.forEach(function (file) {
         var name = document.createElement("span");
