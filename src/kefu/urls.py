@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("kefu.intake.urls")),
     path("console/", include("kefu.accounts.urls")),
     path("console/", include("kefu.conversations.urls")),
+    path("console/", include("kefu.exchange.urls")),
     path("console/nlu/", include("kefu.nlu.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

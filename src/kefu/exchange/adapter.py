@@ -62,6 +62,10 @@ class WithdrawalStatus(StrEnum):
     HELD = "held"
 
 
+# A withdrawal can be held only before it is sent to the network.
+HOLDABLE = frozenset({WithdrawalStatus.PENDING_REVIEW, WithdrawalStatus.PROCESSING})
+
+
 class TxidFormat(StrEnum):
     HEX64 = "hex64"
     HEX64_0X = "0xhex64"

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.exchange.adapter import (
+    HOLDABLE,
     AccountLock,
     ActionResult,
     Balance,
@@ -50,7 +51,6 @@ DATA_FILE = Path(__file__).with_name("exchange.yaml")
 PASSWORD_LOCK = dt.timedelta(hours=2)
 TWO_FACTOR_RESET_LOCK = dt.timedelta(hours=24)
 UNLIFTABLE = {LockReason.COMPLIANCE_REVIEW}
-HOLDABLE = {WithdrawalStatus.PENDING_REVIEW, WithdrawalStatus.PROCESSING}
 _HEX = re.compile(r"^(0x)?[0-9a-fA-F]+$")
 
 
