@@ -16,14 +16,20 @@ seen the bot's code; the fixes its first run prompted are in the git history).
 - facts: the bot's replies hold the exchange's facts the chat expects (amounts, confirmations);
 - latency: from the customer's message being stored to the bot's reply being stored
   (language model + bot + lookups), per turn. The chat adds the analysis worker's pick-up
-  (it looks every 0.3 s when idle) and the websocket hop.
+  (it looks every 0.1 s when idle) and the websocket hop; ``--live`` measures all of it.
 
-    python bench/bot.py [--scripts FILE ...] [--json]
+With ``--live N`` it also starts the product as the README runs it (``kefu run``, embedded,
+its analysis worker beside it) and plays the first N chats of each set through the chat widget's
+real websocket, signed in as the scripted customer, measuring from the customer's message being
+acknowledged to the bot's first reply arriving on the socket: what a customer waits.
+
+    python bench/bot.py [--scripts FILE ...] [--live N] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import tempfile
@@ -177,9 +183,80 @@ def measure(path: Path, intents_of: dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
+async def live_chat(base: str, chat: dict[str, Any], secret: str) -> list[float]:
+    """Play one chat through the widget's websocket; the wait for each bot reply."""
+    import hashlib
+    import hmac
+    import json
+
+    import httpx
+    import websockets
+    from websockets.typing import Origin
+
+    body: dict[str, str] = {"language": "zh-hans" if chat["language"] == "zh" else "en"}
+    if chat["customer"]:
+        user_id = str(chat["customer"])
+        body["user_id"] = user_id
+        body["user_hash"] = hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+    async with httpx.AsyncClient(timeout=10) as http:
+        token = (await http.post(base + "/api/v1/widget/session", json=body)).json()[
+            "visitor_token"
+        ]
+    waits: list[float] = []
+    async with websockets.connect(
+        base.replace("http", "ws") + f"/ws/customer/?visitor={token}", origin=Origin(base)
+    ) as socket:
+        for number, text in enumerate(chat["turns"]):
+            client_id = f"turn-{number}"
+            await socket.send(json.dumps({"type": "message", "body": text, "client_id": client_id}))
+            acknowledged = None
+            while True:
+                event = json.loads(await asyncio.wait_for(socket.recv(), 30))
+                if event["type"] == "ack" and event["client_id"] == client_id:
+                    acknowledged = time.perf_counter()
+                elif (
+                    event["type"] == "message"
+                    and event["message"]["author_type"] == "bot"
+                    and acknowledged is not None
+                ):
+                    waits.append(time.perf_counter() - acknowledged)
+                    break
+            # The rest of the bot's turn (several messages arrive together), then a pause.
+            await asyncio.sleep(0.3)
+            try:
+                while True:
+                    json.loads(await asyncio.wait_for(socket.recv(), 0.05))
+            except TimeoutError:
+                pass
+    return waits
+
+
+def measure_live(paths: list[Path], count: int) -> dict[str, Any]:
+    from tests.servers import kefu_servers
+
+    secret = "bench-identity-secret"  # noqa: S105 - the throw-away server's widget key
+    results: dict[str, Any] = {}
+    with kefu_servers(1, settings={"KEFU_WIDGET_IDENTITY_SECRET": secret}) as (server,):
+        # The analysis worker loads its model and index as the server starts: one chat first,
+        # unmeasured, so the figures are a running product's.
+        first = yaml.safe_load(paths[0].read_text(encoding="utf-8"))[0]
+        asyncio.run(live_chat(server.url, first, secret))
+        for path in paths:
+            chats = yaml.safe_load(path.read_text(encoding="utf-8"))[:count]
+            waits: list[float] = []
+            for chat in chats:
+                try:
+                    waits += asyncio.run(live_chat(server.url, chat, secret))
+                except TimeoutError:
+                    results.setdefault("timeouts", []).append(chat["id"])
+            results[path.name] = harness.summary_ms(waits)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scripts", type=Path, nargs="*", default=SCRIPTS)
+    parser.add_argument("--live", type=int, default=0, help="chats per set through a live server")
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     say = (lambda text: print(text, file=sys.stderr, flush=True)) if arguments.json else print
@@ -195,6 +272,10 @@ def main() -> None:
         say(f"replaying {path.name}")
         results[path.name] = measure(path, intents_of)
         say(f"  { ({k: v for k, v in results[path.name].items() if k != 'missed'}) }")
+    if arguments.live:
+        say(f"live: {arguments.live} chats per set through kefu run and the widget's websocket")
+        results["live_reply_wait"] = measure_live(arguments.scripts, arguments.live)
+        say(f"  {results['live_reply_wait']}")
     harness.report("bot", results, as_json=arguments.json)
 
 

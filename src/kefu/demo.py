@@ -27,6 +27,7 @@ from kefu.conversations.models import (
 from kefu.demo_staff import DEMO_PASSWORD, STAFF, DemoStaff
 from kefu.exchange.demo.adapter import load_demo_exchange
 from kefu.intake.channels.form import services as tickets
+from kefu.knowledge.search import current_index
 from kefu.knowledge.services import load_content
 
 
@@ -55,6 +56,7 @@ def load_demo() -> DemoResult:
         _create_canned_responses()
         _create_conversations(staff)
         load_content()
+        current_index()  # embeds the articles' passages once, for every process to read
         load_demo_exchange()
     return DemoResult(created=True)
 

@@ -151,5 +151,8 @@ def _store(conversation: Conversation, session: BotSession, turn: engine.Turn) -
             resolve_from_bot(conversation.pk)
 
 
-def active_session(conversation_id: int) -> BotSession | None:
-    return BotSession.objects.filter(conversation_id=conversation_id).first()
+def warm_up() -> None:
+    """Build this process's knowledge-base index before the first chat needs it."""
+    from kefu.knowledge.search import current_index
+
+    current_index()

@@ -80,6 +80,9 @@ def _load(arguments: argparse.Namespace) -> int:
     except ContentFileError as error:
         print(f"kefu kb load: {error}", file=sys.stderr)
         return 1
+    from kefu.knowledge.search import current_index
+
+    current_index()  # embed the new passages now, not on the first search
     print(
         f"{report.categories} categories; articles: {report.created} new, "
         f"{report.updated} updated, {report.unchanged} unchanged"

@@ -150,6 +150,10 @@ class ArticleVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     helpful_yes = models.PositiveIntegerField(default=0)
     helpful_no = models.PositiveIntegerField(default=0)
+    # The search's embeddings of this version's passages (kefu.knowledge.search), and what they
+    # were computed from; filled by the first process that needs them.
+    vectors = models.BinaryField(null=True, editable=False)
+    vectors_of = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["article", "-number"]

@@ -18,6 +18,7 @@ each part.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -156,21 +157,18 @@ def _build(stamp: tuple[object, ...]) -> _Index:
     )
     index = _Index(stamp=stamp)
     corpus: list[list[str]] = []
-    passages: list[str] = []
     owners: list[int] = []
     for version in versions:
         index.articles[version.article_id] = version
         for language in ("en", "zh"):
             index.documents.append(_Document(version.article_id, language, version))
             corpus.append(lexical_words(_lexical_text(version, language)) or ["zzempty"])
-            for passage in _passages(version, language):
-                passages.append(passage)
-                owners.append(len(index.documents) - 1)
+            owners += [len(index.documents) - 1] * len(_passages(version, language))
     if corpus:
         retriever = bm25s.BM25()
         retriever.index(corpus, show_progress=False)
         index.retriever = retriever
-        index.passages = _embed(passages)
+        index.passages = np.concatenate([version_vectors(version) for version in versions])
         index.passage_document = np.asarray(owners, dtype=np.int64)
     for language in ("en", "zh"):
         index.language_filter[language] = np.asarray(
@@ -179,20 +177,42 @@ def _build(stamp: tuple[object, ...]) -> _Index:
     return index
 
 
-_vectors: dict[str, np.ndarray] = {}
+def _all_passages(version: ArticleVersion) -> list[str]:
+    return _passages(version, "en") + _passages(version, "zh")
 
 
-def _embed(passages: list[str]) -> np.ndarray:
-    """Embeddings of the passages, reusing those of passages that did not change since the
-    last build (an edit re-embeds only its own passages); the cache keeps only current ones."""
-    missing = list(dict.fromkeys(passage for passage in passages if passage not in _vectors))
-    if missing:
-        for passage, vector in zip(missing, encoders.encode(ENCODER, missing), strict=True):
-            _vectors[passage] = vector
-    wanted = set(passages)
-    for passage in [key for key in _vectors if key not in wanted]:
-        del _vectors[passage]
-    return np.stack([_vectors[passage] for passage in passages])
+def _vectors_key(passages: list[str]) -> str:
+    digest = hashlib.sha256(ENCODER.encode())
+    for passage in passages:
+        digest.update(b"\x00" + passage.encode("utf-8"))
+    return digest.hexdigest()
+
+
+# Vectors this process computed lately, by what they were computed from: a version saved again
+# unchanged (or the same content loaded into a fresh database) is not embedded twice.
+RECENT_VECTORS = 1000
+_recent: dict[str, np.ndarray] = {}
+
+
+def version_vectors(version: ArticleVersion) -> np.ndarray:
+    """The embeddings of a version's passages (English then Chinese). They are computed once and
+    kept on the version, so another process, or the next start, only reads them."""
+    passages = _all_passages(version)
+    key = _vectors_key(passages)
+    dimensions = encoders.DIMENSIONS[ENCODER]
+    if version.vectors_of == key and version.vectors:
+        stored = np.frombuffer(bytes(version.vectors), dtype=np.float32)
+        if stored.size == len(passages) * dimensions:
+            return stored.reshape(len(passages), dimensions)
+    vectors = _recent.get(key)
+    if vectors is None:
+        vectors = encoders.encode(ENCODER, passages).astype(np.float32)
+        _recent[key] = vectors
+        while len(_recent) > RECENT_VECTORS:
+            del _recent[next(iter(_recent))]
+    ArticleVersion.objects.filter(pk=version.pk).update(vectors=vectors.tobytes(), vectors_of=key)
+    version.vectors, version.vectors_of = vectors.tobytes(), key
+    return vectors
 
 
 def current_index() -> _Index:

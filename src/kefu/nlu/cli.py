@@ -227,7 +227,7 @@ def _work(arguments: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     parent = os.getppid()
-    services.live_model()
+    services.prepare_worker()
     services.work_on_analyses(stop, parent=parent if parent != 1 else None)
     return 0
 

@@ -51,7 +51,7 @@ LIVE_CACHE_KEY = "nlu.live-version"
 # Messages analysed together (the embeddings are much cheaper per message in a batch), and how
 # long the analysis worker rests when none wait.
 ANALYSIS_BATCH = 128
-ANALYSIS_IDLE_SECONDS = 0.3
+ANALYSIS_IDLE_SECONDS = 0.1
 # How often a process looks whether another one switched the live model.
 LIVE_CHECK_SECONDS = 5.0
 
@@ -355,12 +355,27 @@ def work_on_analyses(stop: threading.Event, *, parent: int | None = None) -> Non
             stop.wait(ANALYSIS_IDLE_SECONDS)
 
 
+def prepare_worker() -> None:
+    """Load what the first message will need (the model, the bot's knowledge-base index), so it
+    does not wait for it."""
+    live_model()
+    if django_settings.BOT_ENABLED:
+        from kefu.bot.services import warm_up
+
+        try:
+            warm_up()
+        except Exception:
+            logger.exception("warming up the bot failed; it will load on the first chat")
+        finally:
+            close_old_connections()
+
+
 def start_analysis_worker() -> threading.Event:
     """Start ``work_on_analyses`` in a background thread; set the returned event to stop it."""
     stop = threading.Event()
 
     def run() -> None:
-        live_model()  # load before the first message needs it
+        prepare_worker()
         work_on_analyses(stop)
 
     threading.Thread(target=run, name="kefu-nlu", daemon=True).start()

@@ -71,3 +71,19 @@ def test_unpublished_articles_drop_out_at_once(knowledge_base: None, supervisor)
 def test_odd_queries_do_not_fail(knowledge_base: None, query: str) -> None:
     hits = search_articles(query)
     assert isinstance(hits, list)
+
+
+def test_passage_embeddings_are_computed_once_and_kept(knowledge_base: None) -> None:
+    from kefu.knowledge import search
+    from kefu.knowledge.models import ArticleVersion
+
+    search.forget_index()
+    built = search.current_index()
+    stored = ArticleVersion.objects.exclude(vectors_of="").count()
+    assert stored == len(built.articles) > 70
+    # Another process (here: this one, forgetting all it had) reads them instead of embedding.
+    search.forget_index()
+    search._recent.clear()
+    again = search.current_index()
+    assert (again.passages == built.passages).all()
+    assert not search._recent
