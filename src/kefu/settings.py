@@ -8,6 +8,8 @@ task queue to Redis. ``.env.example`` lists every variable.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from pathlib import Path
 from typing import Any
@@ -224,6 +226,14 @@ EXCHANGE_SECRET = env_secret("KEFU_EXCHANGE_SECRET")
 EXCHANGE_TIMEOUT = env_float("KEFU_EXCHANGE_TIMEOUT", 3.0)
 # When set, the demo exchange also serves the REST contract under /demo-exchange/v1/.
 DEMO_EXCHANGE_SECRET = env_secret("KEFU_DEMO_EXCHANGE_SECRET")
+# /demo/customers/: chat as one of the demo exchange's customers (signed in), to try the bot's
+# lookups. Only with the demo exchange: anyone may use it.
+DEMO_PAGES = EXCHANGE_ADAPTER == "demo" and env_bool("KEFU_DEMO_PAGES", True)
+if DEMO_PAGES and not WIDGET_IDENTITY_SECRET:
+    # The demo pages sign the demo customers' ids with a key only this server knows.
+    WIDGET_IDENTITY_SECRET = hmac.new(
+        SECRET_KEY.encode(), b"kefu demo widget identity", hashlib.sha256
+    ).hexdigest()
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -24,6 +24,14 @@ urlpatterns = [
     path("brand.css", brand_css, name="brand_css"),
 ]
 
+if settings.DEMO_PAGES:
+    from kefu.exchange.demo import views as demo_views
+
+    urlpatterns += [
+        path("demo/customers/", demo_views.demo_customers, name="demo_customers"),
+        path("demo/customers/<str:user_id>/", demo_views.demo_customer, name="demo_customer"),
+    ]
+
 if settings.DEMO_EXCHANGE_SECRET:
     from kefu.exchange.demo.api import exchange_api
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -57,7 +58,8 @@ def home(request: HttpRequest) -> HttpResponse:
         if counts.get(category.pk)
     ]
     popular = published_versions().order_by("-helpful_yes", "article__slug")[:POPULAR]
-    return render(request, "knowledge/home.html", {"categories": categories, "popular": popular})
+    context = {"categories": categories, "popular": popular, "demo_pages": settings.DEMO_PAGES}
+    return render(request, "knowledge/home.html", context)
 
 
 @require_GET

@@ -38,6 +38,7 @@ def test_an_exchange_user_needs_a_valid_hash(client: Client) -> None:
     assert forged.json()["code"] == "permission_denied"
 
 
+@override_settings(WIDGET_IDENTITY_SECRET="")
 def test_without_a_secret_nobody_can_claim_an_exchange_id(client: Client) -> None:
     response = session(client, user_id="10004412", user_hash=user_hash("10004412"))
     assert response.status_code == 403
