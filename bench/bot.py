@@ -183,8 +183,9 @@ def measure(path: Path, intents_of: dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
-async def live_chat(base: str, chat: dict[str, Any], secret: str) -> list[float]:
-    """Play one chat through the widget's websocket; the wait for each bot reply."""
+async def live_chat(base: str, chat: dict[str, Any], secret: str) -> list[float] | None:
+    """Play one chat through the widget's websocket; the wait for each bot reply. None when the
+    customer is already talking to an agent (some demo customers are): the bot stays out."""
     import hashlib
     import hmac
     import json
@@ -206,6 +207,9 @@ async def live_chat(base: str, chat: dict[str, Any], secret: str) -> list[float]
     async with websockets.connect(
         base.replace("http", "ws") + f"/ws/customer/?visitor={token}", origin=Origin(base)
     ) as socket:
+        history = json.loads(await asyncio.wait_for(socket.recv(), 30))
+        if any(m["author_type"] == "agent" for m in history.get("messages", ())):
+            return None
         for number, text in enumerate(chat["turns"]):
             client_id = f"turn-{number}"
             await socket.send(json.dumps({"type": "message", "body": text, "client_id": client_id}))
@@ -239,17 +243,26 @@ def measure_live(paths: list[Path], count: int) -> dict[str, Any]:
     with kefu_servers(1, settings={"KEFU_WIDGET_IDENTITY_SECRET": secret}) as (server,):
         # The analysis worker loads its model and index as the server starts: one chat first,
         # unmeasured, so the figures are a running product's.
-        first = yaml.safe_load(paths[0].read_text(encoding="utf-8"))[0]
-        asyncio.run(live_chat(server.url, first, secret))
+        anonymous = {**yaml.safe_load(paths[0].read_text(encoding="utf-8"))[0], "customer": None}
+        asyncio.run(live_chat(server.url, anonymous, secret))
         for path in paths:
-            chats = yaml.safe_load(path.read_text(encoding="utf-8"))[:count]
+            chats = yaml.safe_load(path.read_text(encoding="utf-8"))
             waits: list[float] = []
+            played = 0
             for chat in chats:
+                if played == count:
+                    break
                 try:
-                    waits += asyncio.run(live_chat(server.url, chat, secret))
+                    chat_waits = asyncio.run(live_chat(server.url, chat, secret))
                 except TimeoutError:
                     results.setdefault("timeouts", []).append(chat["id"])
-            results[path.name] = harness.summary_ms(waits)
+                    continue
+                if chat_waits is None:
+                    results.setdefault("talking_to_an_agent", []).append(chat["id"])
+                    continue
+                waits += chat_waits
+                played += 1
+            results[path.name] = {"chats": played, **harness.summary_ms(waits)}
     return results
 
 

@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kefu.conversations.models import Customer
+from kefu.conversations.services import current_widget_conversation
 from kefu.exchange.adapter import (
     Deposit,
     DepositStatus,
@@ -29,10 +31,22 @@ class DemoCustomer:
     profile: Profile
     deposits: list[Deposit] = field(default_factory=list)
     withdrawals: list[Withdrawal] = field(default_factory=list)
+    # The agent of the chat the widget would resume: the bot stays out of it.
+    agent: str = ""
+
+
+def _agents_of_open_chats() -> dict[str, str]:
+    agents = {}
+    for customer in Customer.objects.exclude(external_id=None):
+        conversation = current_widget_conversation(customer)
+        if conversation is not None and conversation.assignee is not None:
+            agents[str(customer.external_id)] = conversation.assignee.public_name
+    return agents
 
 
 def _customers() -> list[DemoCustomer]:
     exchange = DemoExchange()
+    agents = _agents_of_open_chats()
     customers = []
     for account in DemoAccount.objects.order_by("user_id"):
         customers.append(
@@ -48,6 +62,7 @@ def _customers() -> list[DemoCustomer]:
                     for row in exchange.withdrawals(account.user_id, limit=10)
                     if row.status not in FINAL_WITHDRAWALS
                 ][:3],
+                agent=agents.get(account.user_id, ""),
             )
         )
     return customers

@@ -17,6 +17,7 @@ def test_pick_a_demo_customer_and_chat_signed_in(client: Client) -> None:
     load_demo_exchange()
     listing = client.get("/demo/customers/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Alice Zhang" in listing and "/demo/customers/10000231/" in listing
+    assert "the bot stays out" not in listing  # no chats in this database
     page = client.get("/demo/customers/10000231/").content.decode()
     user_hash = re.search(r'data-user-hash="([0-9a-f]{64})"', page)
     assert user_hash is not None
