@@ -19,9 +19,10 @@ seen the bot's code; the fixes its first run prompted are in the git history).
   (it looks every 0.1 s when idle) and the websocket hop; ``--live`` measures all of it.
 
 With ``--live N`` it also starts the product as the README runs it (``kefu run``, embedded,
-its analysis worker beside it) and plays the first N chats of each set through the chat widget's
-real websocket, signed in as the scripted customer, measuring from the customer's message being
-acknowledged to the bot's first reply arriving on the socket: what a customer waits.
+its analysis worker beside it) and plays N chats of each set through the chat widget's real
+websocket, signed in as the scripted customer (one chat per customer: the widget resumes a
+customer's open chat), measuring from the customer's message being acknowledged to the bot's
+first reply arriving on the socket: what a customer waits.
 
     python bench/bot.py [--scripts FILE ...] [--live N] [--json]
 """
@@ -245,6 +246,9 @@ def measure_live(paths: list[Path], count: int) -> dict[str, Any]:
         # unmeasured, so the figures are a running product's.
         anonymous = {**yaml.safe_load(paths[0].read_text(encoding="utf-8"))[0], "customer": None}
         asyncio.run(live_chat(server.url, anonymous, secret))
+        # The widget resumes a customer's open chat, so each signed-in customer plays one chat:
+        # a second would land in the first one's conversation.
+        used: set[str] = set()
         for path in paths:
             chats = yaml.safe_load(path.read_text(encoding="utf-8"))
             waits: list[float] = []
@@ -252,6 +256,9 @@ def measure_live(paths: list[Path], count: int) -> dict[str, Any]:
             for chat in chats:
                 if played == count:
                     break
+                if chat["customer"] and str(chat["customer"]) in used:
+                    continue
+                used.add(str(chat["customer"] or ""))
                 try:
                     chat_waits = asyncio.run(live_chat(server.url, chat, secret))
                 except TimeoutError:
