@@ -35,8 +35,12 @@ def _close_database_threads(django_db_setup: None) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    """Rate-limit counters and the cached brand must not leak between tests."""
+    """Rate-limit counters, the cached brand and the search index of the previous test's
+    articles must not leak between tests."""
+    from kefu.knowledge.search import forget_index
+
     cache.clear()
+    forget_index()
     yield
     cache.clear()
 

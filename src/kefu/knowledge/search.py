@@ -22,6 +22,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -102,8 +103,10 @@ class _Index:
     documents: list[_Document] = field(default_factory=list)
     retriever: object | None = None
     passages: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
-    passage_document: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     articles: dict[int, ArticleVersion] = field(default_factory=dict)
+    article_ids: list[int] = field(default_factory=list)
+    document_starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    has_passages: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     language_filter: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -157,19 +160,28 @@ def _build(stamp: tuple[object, ...]) -> _Index:
     )
     index = _Index(stamp=stamp)
     corpus: list[list[str]] = []
-    owners: list[int] = []
+    total = 0
+    starts: list[int] = []
+    counts: list[int] = []
     for version in versions:
         index.articles[version.article_id] = version
+        index.article_ids.append(version.article_id)
         for language in ("en", "zh"):
             index.documents.append(_Document(version.article_id, language, version))
             corpus.append(lexical_words(_lexical_text(version, language)) or ["zzempty"])
-            owners += [len(index.documents) - 1] * len(_passages(version, language))
+            count = len(_passages(version, language))
+            starts.append(total)
+            counts.append(count)
+            total += count
     if corpus:
         retriever = bm25s.BM25()
         retriever.index(corpus, show_progress=False)
         index.retriever = retriever
         index.passages = np.concatenate([version_vectors(version) for version in versions])
-        index.passage_document = np.asarray(owners, dtype=np.int64)
+        # reduceat needs valid starts: a document without passages reads its neighbour's and
+        # is masked by has_passages.
+        index.has_passages = np.asarray(counts, dtype=np.int64) > 0
+        index.document_starts = np.minimum(np.asarray(starts, dtype=np.int64), max(total - 1, 0))
     for language in ("en", "zh"):
         index.language_filter[language] = np.asarray(
             [document.language == language for document in index.documents], dtype=bool
@@ -215,10 +227,26 @@ def version_vectors(version: ArticleVersion) -> np.ndarray:
     return vectors
 
 
+# How often a process asks the database whether an article changed. Changes made in this process
+# are seen at once (``changed``); another process's within this many seconds.
+STAMP_SECONDS = 1.0
+_checked = 0.0
+
+
+def changed() -> None:
+    """An article changed in this process: the next search checks the database."""
+    global _checked
+    _checked = 0.0
+
+
 def current_index() -> _Index:
     """This process's index, rebuilt if an article changed since it was built."""
-    global _index
+    global _index, _checked
+    now = time.monotonic()
+    if _index.stamp and now - _checked < STAMP_SECONDS:
+        return _index
     stamp = _stamp()
+    _checked = now
     if _index.stamp == stamp:
         return _index
     with _lock:
@@ -229,9 +257,10 @@ def current_index() -> _Index:
 
 def forget_index() -> None:
     """Drop this process's index (tests, after the database was emptied)."""
-    global _index
+    global _index, _checked
     with _lock:
         _index = _Index()
+        _checked = 0.0
 
 
 def _ranks(scores: Mapping[int, float]) -> dict[int, int]:
@@ -266,24 +295,24 @@ def search_articles(
         if only_language
         else np.ones(len(index.documents), dtype=bool)
     )
+    # Documents come in pairs (English, Chinese) per article, in index.article_ids order.
     lexical: dict[int, float] = {}
     if weights.get("lexical") and index.retriever is not None:
         words = lexical_words(query)
         if words:
-            scores = index.retriever.get_scores(words)  # type: ignore[attr-defined]
-            for position, score in enumerate(scores):
-                if allowed[position] and score > 0:
-                    article_id = index.documents[position].article_id
-                    lexical[article_id] = max(lexical.get(article_id, 0.0), float(score))
+            scores = np.where(allowed, index.retriever.get_scores(words), 0.0)  # type: ignore[attr-defined]
+            best = scores.reshape(-1, 2).max(axis=1)
+            lexical = {index.article_ids[row]: float(best[row]) for row in np.flatnonzero(best > 0)}
     semantic: dict[int, float] = {}
     if weights.get("semantic") and len(index.passages):
         vector = encoders.encode(ENCODER, [query])[0]
         similarity = index.passages @ vector
-        for passage, score in enumerate(similarity):
-            position = int(index.passage_document[passage])
-            if allowed[position]:
-                article_id = index.documents[position].article_id
-                semantic[article_id] = max(semantic.get(article_id, -1.0), float(score))
+        per_document = np.maximum.reduceat(similarity, index.document_starts)
+        per_document = np.where(allowed & index.has_passages, per_document, -np.inf)
+        best = per_document.reshape(-1, 2).max(axis=1)
+        semantic = {
+            index.article_ids[row]: float(best[row]) for row in np.flatnonzero(np.isfinite(best))
+        }
     intent_scores: dict[int, float] = {}
     if weights.get("intent"):
         probabilities = (

@@ -21,6 +21,7 @@ from kefu.knowledge.content import (
     render_markdown,
 )
 from kefu.knowledge.errors import ArticleInvalid, SuggestionClosed
+from kefu.knowledge import search
 from kefu.knowledge.models import (
     COMMENT_MAX,
     QUESTION_MAX,
@@ -133,6 +134,7 @@ def save_article(
         if publish and article.published_version_id != version.pk:
             _publish(actor, article, version, ip_address=ip_address)
         article.save()
+        search.changed()
     return article
 
 
@@ -145,6 +147,7 @@ def publish_version(
         version = article.versions.get(number=number)
         _publish(actor, article, version, ip_address=ip_address)
         article.save()
+        search.changed()
     return article
 
 
@@ -177,6 +180,7 @@ def set_article_status(
         article.status = status
         article.published_version = None
         article.save()
+        search.changed()
         record_audit(
             actor,
             "kb.article_status",
