@@ -226,13 +226,22 @@ async def live_chat(base: str, chat: dict[str, Any], secret: str) -> list[float]
                 ):
                     waits.append(time.perf_counter() - acknowledged)
                     break
-            # The rest of the bot's turn (several messages arrive together), then a pause.
+            # The rest of the bot's turn (its messages arrive together); a hand-off shows as the
+            # conversation changing while it stays open: people have it, the bot is done.
+            handed_off = False
             await asyncio.sleep(0.3)
             try:
                 while True:
-                    json.loads(await asyncio.wait_for(socket.recv(), 0.05))
+                    event = json.loads(await asyncio.wait_for(socket.recv(), 0.05))
+                    if (
+                        event["type"] == "conversation.changed"
+                        and event["conversation"]["status"] == "open"
+                    ):
+                        handed_off = True
             except TimeoutError:
                 pass
+            if handed_off:
+                break
     return waits
 
 

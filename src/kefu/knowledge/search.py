@@ -300,18 +300,19 @@ def search_articles(
     if weights.get("lexical") and index.retriever is not None:
         words = lexical_words(query)
         if words:
-            scores = np.where(allowed, index.retriever.get_scores(words), 0.0)  # type: ignore[attr-defined]
-            best = scores.reshape(-1, 2).max(axis=1)
-            lexical = {index.article_ids[row]: float(best[row]) for row in np.flatnonzero(best > 0)}
+            bm25 = index.retriever.get_scores(words)  # type: ignore[attr-defined]
+            top = np.where(allowed, bm25, 0.0).reshape(-1, 2).max(axis=1)
+            lexical = {index.article_ids[row]: float(top[row]) for row in np.flatnonzero(top > 0)}
     semantic: dict[int, float] = {}
     if weights.get("semantic") and len(index.passages):
         vector = encoders.encode(ENCODER, [query])[0]
         similarity = index.passages @ vector
         per_document = np.maximum.reduceat(similarity, index.document_starts)
         per_document = np.where(allowed & index.has_passages, per_document, -np.inf)
-        best = per_document.reshape(-1, 2).max(axis=1)
+        closest = per_document.reshape(-1, 2).max(axis=1)
         semantic = {
-            index.article_ids[row]: float(best[row]) for row in np.flatnonzero(np.isfinite(best))
+            index.article_ids[row]: float(closest[row])
+            for row in np.flatnonzero(np.isfinite(closest))
         }
     intent_scores: dict[int, float] = {}
     if weights.get("intent"):
@@ -319,17 +320,19 @@ def search_articles(
             intent_probabilities if intent_probabilities is not None else _intents_of(query)
         )
         for article_id, version in index.articles.items():
-            best = max((probabilities.get(intent, 0.0) for intent in version.intents), default=0.0)
-            if best >= INTENT_FLOOR:
-                intent_scores[article_id] = best
+            likeliest = max(
+                (probabilities.get(intent, 0.0) for intent in version.intents), default=0.0
+            )
+            if likeliest >= INTENT_FLOOR:
+                intent_scores[article_id] = likeliest
     fused: dict[int, float] = {}
-    for name, scores in (
+    for name, ranking in (
         ("lexical", lexical),
         ("semantic", {key: value + 1.0 for key, value in semantic.items()}),
         ("intent", intent_scores),
     ):
         weight = weights.get(name, 0.0)
-        for article_id, rank in _ranks(scores).items():
+        for article_id, rank in _ranks(ranking).items():
             fused[article_id] = fused.get(article_id, 0.0) + weight / (RRF_K + rank)
     ranked = sorted(fused.items(), key=lambda item: (-item[1], -semantic.get(item[0], -1.0)))
     hits = []

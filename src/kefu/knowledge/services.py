@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.events import record_audit
 from kefu.accounts.models import User
+from kefu.knowledge import search
 from kefu.knowledge.content import (
     CONTENT_DIR,
     ArticleContent,
@@ -21,7 +22,6 @@ from kefu.knowledge.content import (
     render_markdown,
 )
 from kefu.knowledge.errors import ArticleInvalid, SuggestionClosed
-from kefu.knowledge import search
 from kefu.knowledge.models import (
     COMMENT_MAX,
     QUESTION_MAX,
