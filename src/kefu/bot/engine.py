@@ -24,6 +24,7 @@ from kefu.bot.extract import (
     choice_number,
     complains,
     extract,
+    is_bare_yes,
     is_no,
     is_yes,
     txid_fragments,
@@ -137,7 +138,6 @@ class Context:
     exchange: Exchange
     brand: str
     article_url: Callable[[str], str]
-    redacted: bool = False
 
 
 def respond(session: BotSession, context: Context) -> Turn:
@@ -153,17 +153,21 @@ def respond(session: BotSession, context: Context) -> Turn:
     ):
         _hand_off(session, turn, HandoffReason.HUMAN, context)
         return turn
+    # After "I can't find it; reply yes and I'll pass it on", a bare "yes" or "I'm sure" is a
+    # request for a person; "ok, I'll wait, thanks" is not.
+    offered = in_flow and session.slots.get("awaiting") == "insist"
+    if offered and (is_bare_yes(context.text) or _insists(context.text)):
+        detail = str(session.slots.get("not_found", ""))
+        _hand_off(session, turn, HandoffReason.LOOKUP_FAILED, context, detail=detail)
+        return turn
+    # "Yes, thanks": after "did this solve it?", or while a flow waits for details the customer
+    # no longer needs.
     if (
-        session.state == BotState.CONFIRMING
+        (session.state == BotState.CONFIRMING or in_flow)
         and is_yes(context.text)
         and not is_no(context.text)
         and not _flow_input(session, context)
     ):
-        session.state = BotState.IDLE
-        session.resolved = turn.resolved = True
-        turn.replies.append(replies.glad())
-        return turn
-    if in_flow and is_yes(context.text) and not _flow_input(session, context):
         session.state = BotState.IDLE
         session.resolved = turn.resolved = True
         turn.replies.append(replies.glad())
@@ -186,14 +190,6 @@ def respond(session: BotSession, context: Context) -> Turn:
             chosen = str(session.options[picked - 1])
             session.state, session.options = BotState.IDLE, []
             return _route(session, context, turn, chosen, picked=True)
-    elif (
-        in_flow
-        and session.slots.get("awaiting") == "insist"
-        and (is_yes(context.text) or _insists(context.text))
-    ):
-        detail = str(session.slots.get("not_found", ""))
-        _hand_off(session, turn, HandoffReason.LOOKUP_FAILED, context, detail=detail)
-        return turn
     elif in_flow:
         try:
             if _flow_step(session, context, turn, first=False):
@@ -309,7 +305,7 @@ def _route(
         else:
             turn.replies.append(replies.greeting(context.brand))
         return turn
-    flow = FLOW_INTENTS.get(intent) if picked else _flow_for(context)
+    flow = FLOW_INTENTS.get(intent) if picked else _flow_for(context, session.flow)
     if flow and context.user_id:
         session.state, session.flow, session.retries = BotState.FLOW, flow, 0
         session.slots = {"intent": intent}
@@ -330,7 +326,7 @@ def _route(
     return _clarify(session, context, turn)
 
 
-def _flow_for(context: Context) -> str:
+def _flow_for(context: Context, previous: str = "") -> str:
     """The guided flow a message asks for: the flow of its likeliest intents together (a
     withdrawal "pending" or "failed" is the same lookup), or of any likely intent when the
     message carries what a lookup needs (a txid, a record id, a coin and amount)."""
@@ -341,13 +337,13 @@ def _flow_for(context: Context) -> str:
         if flow:
             scores[flow] = scores.get(flow, 0.0) + float(row.get("confidence") or 0)
             ranked.append(flow)
-    if not scores:
+    if not scores and not (previous and context.user_id):
         return ""
     top = FLOW_INTENTS.get(str(context.analysis.get("intent")))
     if top and float(context.analysis.get("confidence") or 0) >= FLOW_TOP_CONFIDENCE:
         return top
-    best = max(scores, key=lambda name: scores[name])
-    if scores[best] >= FLOW_CONFIDENCE:
+    best = max(scores, key=lambda name: scores[name]) if scores else ""
+    if best and scores[best] >= FLOW_CONFIDENCE:
         return best
     if not context.user_id:
         return ""
@@ -357,7 +353,8 @@ def _flow_for(context: Context) -> str:
     if found.txid:
         return _flow_of_txid(context, found.txid) or ranked[0]
     if found.txid or found.unknown_coins or (found.coin and found.amounts) or found.bad_txids:
-        return ranked[0]
+        # Details after a flow's answer are most likely about the same thing.
+        return previous or (ranked[0] if ranked else "")
     return ""
 
 

@@ -432,6 +432,35 @@ def is_yes(text: str) -> bool:
     )
 
 
+BARE_YES = {
+    "yes",
+    "yeah",
+    "yep",
+    "y",
+    "ok",
+    "okay",
+    "sure",
+    "please",
+    "yes please",
+    "是",
+    "是的",
+    "对",
+    "对的",
+    "好",
+    "好的",
+    "确定",
+    "嗯",
+    "可以",
+    "要",
+    "需要",
+}
+
+
+def is_bare_yes(text: str) -> bool:
+    """Just "yes" (or "好的"), nothing else: an answer to a yes/no offer."""
+    return re.sub(r"[\s.,!?。，！？~～]+", " ", fold(text)).strip() in BARE_YES
+
+
 def is_no(text: str) -> bool:
     folded = fold(text).strip()
     if any(phrase in folded for phrase in NO_ZH):

@@ -103,7 +103,6 @@ def _answer(conversation: Conversation, batch: list[Message]) -> int:
         if brand
         else "Kefu",
         article_url=article_url,
-        redacted=any(message.redactions for message in fresh),
     )
     with translation.override("zh-hans" if language == "zh" else "en"):
         turn = engine.respond(session, context)

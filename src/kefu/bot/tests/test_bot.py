@@ -227,3 +227,37 @@ def test_chinese_mixed_with_markup_is_answered_in_chinese(bot: DemoExchange) -> 
     chat = Chat(None, language="zh")
     reply = " ".join(chat.say('我的USDT充值还没到账 <img src=x onerror="alert(1)">'))
     assert "为您找到以下内容" in reply
+
+
+def test_a_missing_deposit_the_customer_is_sure_of_goes_to_people(bot: DemoExchange) -> None:
+    chat = Chat("10000231")
+    chat.say("my USDT deposit has not arrived")
+    reply = " ".join(chat.say(f"USDT TRC20 txid {'ab' * 32}"))
+    assert "can't find a deposit" in reply
+    chat.say("yes")
+    assert chat.session.handoff_reason == HandoffReason.LOOKUP_FAILED
+
+
+def test_details_after_a_withdrawal_answer_stay_with_the_withdrawal(bot: DemoExchange) -> None:
+    """ "USDT TRC20 1200" right after the bot explained a withdrawal is about that withdrawal, and
+    "ok, I'll wait, thanks" after "I can't find it" is not a request for a person."""
+    for account in DemoAccount.objects.order_by("user_id"):
+        sent = [
+            w for w in bot.withdrawals(account.user_id) if w.status == WithdrawalStatus.BROADCAST
+        ]
+        if sent:
+            break
+    chat = Chat(account.user_id)
+    chat.say("my withdrawal shows as sent but my wallet has nothing")
+    reply = " ".join(chat.say(f"{sent[0].coin} {sent[0].network} {sent[0].amount}"))
+    assert sent[0].id in reply
+    assert "deposit" not in reply.lower()
+
+
+def test_ok_i_will_check_after_a_missing_deposit_is_not_a_hand_off(bot: DemoExchange) -> None:
+    chat = Chat("10000231")
+    chat.say("my USDT deposit has not arrived")
+    chat.say(f"USDT TRC20 txid {'cd' * 32}")
+    chat.say("ok I'll check the address again, thanks")
+    assert chat.session.state != BotState.HANDED_OFF
+    assert chat.session.resolved
