@@ -15,6 +15,7 @@ from tests.servers import Server, fresh_database, kefu_servers, scaleout_urls
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_MS = 15_000
+WORKER_START_MS = 60_000
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +98,14 @@ def test_customer_writes_agent_answers_live(server: Server, browser: object) -> 
     expect(chat.locator(".bubble-customer").last).to_contain_text("我的USDT充值还没到账")
     expect(chat.locator(".bubble-customer[data-state]")).to_have_count(0)
 
-    # The bot answers at once in Chinese with a help-center link (the visitor is not signed in,
-    # so no lookup), as a link the customer can open.
+    # The bot answers in Chinese with a help-center link (the visitor is not signed in, so no
+    # lookup), as a link the customer can open. The first reply after the server started may
+    # wait for the analysis worker to load its model and index.
     bot = chat.locator(".bubble-bot").first
-    expect(bot).to_contain_text("为您找到以下内容")
+    try:
+        expect(bot).to_contain_text("为您找到以下内容", timeout=WORKER_START_MS)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n--- server log ---\n{server.output()[-4000:]}") from None
     expect(bot.locator("a[href*='/help/a/']")).to_have_count(1)
 
     # The new conversation appears in the agent's inbox without a reload.

@@ -358,6 +358,7 @@ def work_on_analyses(stop: threading.Event, *, parent: int | None = None) -> Non
 def prepare_worker() -> None:
     """Load what the first message will need (the model, the bot's knowledge-base index), so it
     does not wait for it."""
+    started = time.monotonic()
     live_model()
     if django_settings.BOT_ENABLED:
         from kefu.bot.services import warm_up
@@ -368,6 +369,7 @@ def prepare_worker() -> None:
             logger.exception("warming up the bot failed; it will load on the first chat")
         finally:
             close_old_connections()
+    logger.info("analysis worker ready in %.1f s", time.monotonic() - started)
 
 
 def start_analysis_worker() -> threading.Event:
