@@ -20,6 +20,7 @@ from kefu.exchange.adapter import (
     Profile,
     Withdrawal,
 )
+from kefu.knowledge.content import plain_text
 
 
 def amount(value: Decimal) -> str:
@@ -71,9 +72,9 @@ def did_that_help() -> str:
 def article_answer(title: str, summary: str, steps: list[str], url: str) -> str:
     lines = [_("Here is what I found: %(title)s") % {"title": title}]
     if summary:
-        lines.append(summary)
+        lines.append(plain_text(summary))
     for number, step in enumerate(steps[:6], start=1):
-        lines.append(f"{number}. {step}")
+        lines.append(f"{number}. {plain_text(step)}")
     lines.append(_("Read more: %(url)s") % {"url": url})
     lines.append(did_that_help())
     return "\n".join(lines)

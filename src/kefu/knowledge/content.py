@@ -78,6 +78,22 @@ def render_markdown(text: str) -> str:
     return nh3.clean(html, link_rel="noopener noreferrer nofollow")
 
 
+def render_inline(text: str) -> str:
+    """One line of Markdown (a step) to cleaned HTML, without the paragraph around it."""
+    html = render_markdown(text).strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return html
+
+
+_EMPHASIS = re.compile(r"\*\*|__|`")
+
+
+def plain_text(text: str) -> str:
+    """Markdown emphasis and code marks dropped, for places that show text (the chat)."""
+    return _EMPHASIS.sub("", text)
+
+
 def _clean_text(value: object, field_name: str, limit: int, *, required: bool = False) -> str:
     if value is None:
         value = ""

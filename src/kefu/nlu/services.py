@@ -359,7 +359,9 @@ def prepare_worker() -> None:
     """Load what the first message will need (the model, the bot's knowledge-base index), so it
     does not wait for it."""
     started = time.monotonic()
-    live_model()
+    model = live_model()
+    # One analysis loads the tokenisers (jieba's dictionary, langid) the model does not hold.
+    analyse_texts(model, ["warm up 预热"], [0])
     if django_settings.BOT_ENABLED:
         from kefu.bot.services import warm_up
 

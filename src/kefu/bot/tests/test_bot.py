@@ -151,6 +151,7 @@ def test_two_answers_that_did_not_help_bring_a_person(bot: DemoExchange) -> None
     chat = Chat(None)
     first = " ".join(chat.say("what are the maker and taker fees for spot trading?"))
     assert "/help/a/" in first
+    assert "**" not in first  # Markdown marks are for the help center, not the chat
     second = " ".join(chat.say("no, that didn't help"))
     assert "/help/a/" in second and second != first
     chat.say("still not what I need")

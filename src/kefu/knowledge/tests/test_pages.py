@@ -43,7 +43,7 @@ def editor_form(**changes: str) -> dict[str, object]:
 
 
 def test_help_center_pages_in_both_languages(client: Client) -> None:
-    published = article()
+    published = article(steps_en=("Open **Assets → History** <script>alert(1)</script>.",))
     article(slug="draft-only", title_en="A secret draft", title_zh="草稿文章", publish=False)
     home = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Deposits" in home.content.decode()
@@ -53,7 +53,8 @@ def test_help_center_pages_in_both_languages(client: Client) -> None:
     text = page.content.decode()
     assert "Why hasn&#x27;t my deposit arrived?" in text
     assert "<strong>confirmations</strong>" in text
-    assert "Compare the confirmations." in text
+    assert "Open <strong>Assets → History</strong>" in text
+    assert "<script>alert(1)</script>" not in text
     chinese = client.get(
         reverse("knowledge:article", args=[published.slug]), HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
