@@ -1,4 +1,4 @@
-"""``{{ step|inline_markdown }}``: a step's **bold**, `code` and links, cleaned like article bodies."""
+"""``{{ step|inline_markdown }}``: a step's bold, code and links, cleaned like article bodies."""
 
 from __future__ import annotations
 
