@@ -14,6 +14,14 @@
   var timers = {};
   var typingTimer = null;
   var typingSentAt = 0;
+  var subscribed = false;
+  var typingWanted = false;
+
+  function sendTyping() {
+    typingWanted = false;
+    socket.send(JSON.stringify({ type: "typing", conversation: conversationId, is_typing: true }));
+    typingSentAt = Date.now();
+  }
 
   function debounce(name, fn, wait) {
     clearTimeout(timers[name]);
@@ -77,7 +85,18 @@
     var data;
     try { data = JSON.parse(event.data); } catch (error) { return; }
     if (data.type === "ready") {
-      if (conversationId) { socket.send(JSON.stringify({ type: "subscribe", conversation: conversationId })); }
+      if (conversationId) {
+        socket.send(JSON.stringify({ type: "subscribe", conversation: conversationId }));
+      } else {
+        setStatus(true);
+      }
+    } else if (data.type === "subscribed") {
+      // Live from here: the conversation's messages and typing reach this page.
+      if (data.conversation === conversationId) {
+        subscribed = true;
+        setStatus(true);
+        if (typingWanted) { sendTyping(); }
+      }
     } else if (data.type === "message") {
       if (data.message.conversation === conversationId) {
         refreshConversation(false);
@@ -102,11 +121,11 @@
     var wasOffline = status && status.dataset.state === "offline";
     socket.onopen = function () {
       delay = 1000;
-      setStatus(true);
       if (wasOffline) { refreshConversation(true); refreshInbox(); }
     };
     socket.onmessage = handle;
     socket.onclose = function () {
+      subscribed = false;
       setStatus(false);
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 15000);
@@ -139,12 +158,12 @@
       }
     });
     body.addEventListener("input", function () {
-      if (!socket || socket.readyState !== WebSocket.OPEN || !conversationId) { return; }
-      var now = Date.now();
-      if (now - typingSentAt > 3000) {
-        socket.send(JSON.stringify({ type: "typing", conversation: conversationId, is_typing: true }));
-        typingSentAt = now;
+      if (!conversationId) { return; }
+      if (!subscribed || !socket || socket.readyState !== WebSocket.OPEN) {
+        typingWanted = true;  // sent once the conversation is live on this socket
+        return;
       }
+      if (Date.now() - typingSentAt > 3000) { sendTyping(); }
       debounce("typing-stop", function () {
         if (socket && socket.readyState === WebSocket.OPEN) {
           socket.send(JSON.stringify({ type: "typing", conversation: conversationId, is_typing: false }));
