@@ -124,7 +124,6 @@ class Turn:
     resolved: bool = False
     lookups: list[str] = field(default_factory=list)
     intent: str = ""
-    articles: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -138,6 +137,8 @@ class Context:
     exchange: Exchange
     brand: str
     article_url: Callable[[str], str]
+    # What the message says for a flow, read once per turn (``_found``).
+    memo: dict[str, Extracted] = field(default_factory=dict, compare=False)
 
 
 def respond(session: BotSession, context: Context) -> Turn:
@@ -230,10 +231,17 @@ def _angry(context: Context) -> bool:
     return strongly_negative and (len(loud) >= 2 or worded)
 
 
+def _found(context: Context) -> Extracted:
+    """Coin, network, txid, amount and record ids of the message, read once per turn."""
+    if "found" not in context.memo:
+        context.memo["found"] = extract(context.text, _networks(context), _unsupported(context))
+    return context.memo["found"]
+
+
 def _flow_input(session: BotSession, context: Context) -> bool:
     """Whether the message carries what a lookup needs (coin, txid, amount, record id)."""
     networks = _networks(context)
-    found = extract(context.text, networks, _unsupported(context))
+    found = _found(context)
     if session.retries and txid_fragments(context.text):
         return True
     return _says_something_for_flow(found, context.text, networks)
@@ -347,7 +355,7 @@ def _flow_for(context: Context, previous: str = "") -> str:
         return best
     if not context.user_id:
         return ""
-    found = extract(context.text, _networks(context), _unsupported(context))
+    found = _found(context)
     if found.record_ids:
         return "withdrawal" if found.record_ids[0].startswith("W") else "deposit"
     if found.txid:
@@ -428,7 +436,6 @@ def _answer_with(session: BotSession, context: Context, turn: Turn, hit: SearchH
             local.title, local.summary, local.steps, context.article_url(hit.slug)
         )
     )
-    turn.articles.append(hit.slug)
     session.articles_shown = [*session.articles_shown, hit.slug][-20:]
     session.state = BotState.CONFIRMING
 
@@ -504,7 +511,7 @@ def _unsupported(context: Context) -> list[str]:
 
 def _flow_step(session: BotSession, context: Context, turn: Turn, *, first: bool) -> bool:
     networks = _networks(context)
-    found = extract(context.text, networks, _unsupported(context))
+    found = _found(context)
     if not first and not _flow_input(session, context):
         return False
     slots = dict(session.slots)

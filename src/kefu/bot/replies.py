@@ -19,16 +19,14 @@ from kefu.exchange.adapter import (
     LockReason,
     Profile,
     Withdrawal,
+    plain_decimal,
 )
 from kefu.knowledge.content import plain_text
 
 
 def amount(value: Decimal) -> str:
     """``Decimal('5E+2')`` → ``500``; ``0.04120`` → ``0.0412``."""
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    return f"{plain_decimal(value):f}"
 
 
 def when(moment: dt.datetime) -> str:

@@ -7,6 +7,7 @@ exchange refuses or fails) and returns what the exchange did.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +57,7 @@ def _act(
     actor: User,
     action: str,
     user_id: str,
-    call: object,
+    call: Callable[[], ActionResult],
     *,
     target: str = "",
     note: str = "",
@@ -64,7 +65,7 @@ def _act(
 ) -> ActionResult:
     outcome: dict[str, object] = {"user_id": user_id, "target": target, "note": note[:500]}
     try:
-        result: ActionResult = call()  # type: ignore[operator]
+        result = call()
     except KefuError as error:
         outcome.update(error=str(error.code), message=str(error.message))
         record_audit(

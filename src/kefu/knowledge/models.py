@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kefu.lib.language import normalise_language
+
 SLUG_MAX = 80
 TITLE_MAX = 200
 SUMMARY_MAX = 500
@@ -24,7 +26,7 @@ QUESTION_MAX = 1000
 
 
 def _zh() -> bool:
-    return (get_language() or "en").startswith("zh")
+    return normalise_language(get_language()) == "zh"
 
 
 class Category(models.Model):
@@ -168,7 +170,7 @@ class ArticleVersion(models.Model):
 
     def in_language(self, language: str) -> Localised:
         """This version's text in ``language`` (``zh`` or ``en``)."""
-        zh = language.startswith("zh")
+        zh = normalise_language(language) == "zh"
         return Localised(
             language="zh" if zh else "en",
             title=self.title_zh if zh else self.title_en,

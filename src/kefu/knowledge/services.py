@@ -33,6 +33,7 @@ from kefu.knowledge.models import (
     Category,
     SuggestionStatus,
 )
+from kefu.lib.language import normalise_language
 
 
 def content_of(version: ArticleVersion) -> ArticleContent:
@@ -222,7 +223,7 @@ def submit_suggestion(
         )
     return ArticleSuggestion.objects.create(
         question=question,
-        language="zh" if language.startswith("zh") else "en",
+        language=normalise_language(language),
         email=email.strip()[:254],
         search_query=search_query.replace("\x00", "").strip()[:200],
     )

@@ -31,13 +31,14 @@ from kefu.knowledge.models import (
     SuggestionStatus,
 )
 from kefu.knowledge.search import search_articles
+from kefu.lib.language import normalise_language
 from kefu.lib.ratelimit import check_rate_limit, client_address
 
 POPULAR = 6
 
 
 def _language() -> str:
-    return "zh" if (get_language() or "en").startswith("zh") else "en"
+    return normalise_language(get_language())
 
 
 # --- help center ------------------------------------------------------------------------------

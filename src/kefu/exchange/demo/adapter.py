@@ -292,17 +292,19 @@ def load_demo_exchange(path: Path = DATA_FILE) -> DemoLoadReport:
     now = timezone.now().replace(microsecond=0)
     try:
         networks = [
-            _network_row(coin, network) for coin in data["coins"] for network in coin["networks"]
+            _new_network_row(coin, network)
+            for coin in data["coins"]
+            for network in coin["networks"]
         ]
         accounts, deposits, withdrawals = [], [], []
         for customer in data["customers"]:
-            account = _account_row(customer, now)
+            account = _new_account_row(customer, now)
             accounts.append(account)
             deposits += [
-                _deposit_row(account, item, now) for item in customer.get("deposits") or ()
+                _new_deposit_row(account, item, now) for item in customer.get("deposits") or ()
             ]
             withdrawals += [
-                _withdrawal_row_from(account, item, now)
+                _new_withdrawal_row(account, item, now)
                 for item in customer.get("withdrawals") or ()
             ]
     except (KeyError, TypeError, ValueError, InvalidOperation) as error:
@@ -334,7 +336,7 @@ def _amount(value: Any) -> Decimal:
     return amount
 
 
-def _network_row(coin: dict[str, Any], network: dict[str, Any]) -> DemoNetwork:
+def _new_network_row(coin: dict[str, Any], network: dict[str, Any]) -> DemoNetwork:
     return DemoNetwork(
         coin=str(coin["symbol"]).upper(),
         code=str(network["code"]),
@@ -351,7 +353,7 @@ def _network_row(coin: dict[str, Any], network: dict[str, Any]) -> DemoNetwork:
     )
 
 
-def _account_row(customer: dict[str, Any], now: dt.datetime) -> DemoAccount:
+def _new_account_row(customer: dict[str, Any], now: dt.datetime) -> DemoAccount:
     kyc = customer.get("kyc") or {}
     reset = customer.get("two_factor_reset") or {}
     lock = customer.get("lock") or {}
@@ -383,7 +385,7 @@ def _account_row(customer: dict[str, Any], now: dt.datetime) -> DemoAccount:
     )
 
 
-def _deposit_row(account: DemoAccount, item: dict[str, Any], now: dt.datetime) -> DemoDeposit:
+def _new_deposit_row(account: DemoAccount, item: dict[str, Any], now: dt.datetime) -> DemoDeposit:
     return DemoDeposit(
         id=str(item["id"]),
         account=account,
@@ -400,7 +402,7 @@ def _deposit_row(account: DemoAccount, item: dict[str, Any], now: dt.datetime) -
     )
 
 
-def _withdrawal_row_from(
+def _new_withdrawal_row(
     account: DemoAccount, item: dict[str, Any], now: dt.datetime
 ) -> DemoWithdrawal:
     return DemoWithdrawal(
