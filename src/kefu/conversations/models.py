@@ -147,6 +147,9 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(_("last message"))
     last_customer_message_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    # The oldest customer message no agent has answered yet (None once an agent replied): the
+    # start of the next-response clock of the SLA (kefu.routing).
+    awaiting_reply_since = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
@@ -294,6 +297,17 @@ class TimelineKind(models.TextChoices):
     BOT_LOOKUP = "bot_lookup", _("Bot looked up the exchange")
     BOT_HANDOFF = "bot_handoff", _("Bot handed off to a person")
     BOT_RESOLVED = "bot_resolved", _("Bot resolved it; the customer confirmed")
+    ROUTED = "routed", _("Routed")
+    RULE_FIRED = "rule_fired", _("Rule applied")
+    TAG_ADDED = "tag_added", _("Tag added")
+    TAG_REMOVED = "tag_removed", _("Tag removed")
+    SLA_WARNING = "sla_warning", _("SLA breach near")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    ESCALATED = "escalated", _("Escalated")
+    CASE_OPENED = "case_opened", _("Complaint case opened")
+    CASE_UPDATED = "case_updated", _("Complaint case updated")
+    CASE_RESOLVED = "case_resolved", _("Complaint case resolved")
+    ESCALATION_REQUESTED = "escalation_requested", _("The customer asked to escalate")
 
 
 class HandoffReason(models.TextChoices):
@@ -348,6 +362,28 @@ class TimelineEvent(models.Model):
         """The translated name of the intent an ``intent_set`` event names."""
         intent = intents().get(str(self.data.get("intent", "")))
         return intent.name if intent else str(self.data.get("intent", ""))
+
+
+class ConversationTag(models.Model):
+    """A label on a conversation, set by an agent or an automation rule (lowercase slug)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="tags")
+    name = models.SlugField(_("tag"), max_length=40, allow_unicode=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "name"], name="tag_unique_per_conversation"
+            )
+        ]
+        indexes = [models.Index(fields=["name", "conversation"], name="tag_conversations")]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class CannedResponse(models.Model):

@@ -11,15 +11,18 @@ from kefu.conversations.services.canned import (
 )
 from kefu.conversations.services.conversations import (
     UNCHANGED,
+    add_tag,
     apply_status,
     assign_conversation,
     change_priority,
     change_status,
+    clean_tag,
     current_widget_conversation,
     customer_messages,
     customer_visible_messages,
     lock_conversation,
     new_tracking_token,
+    remove_tag,
 )
 from kefu.conversations.services.customers import identify_customer, update_customer_profile
 from kefu.conversations.services.messages import (
@@ -38,12 +41,14 @@ __all__ = [
     "UNCHANGED",
     "NewMessage",
     "PostedMessage",
+    "add_tag",
     "apply_status",
     "assign_conversation",
     "canned_responses_for",
     "change_priority",
     "change_status",
     "clean_body",
+    "clean_tag",
     "current_widget_conversation",
     "customer_messages",
     "customer_visible_messages",
@@ -54,6 +59,7 @@ __all__ = [
     "post_agent_message",
     "post_customer_message",
     "post_messages",
+    "remove_tag",
     "save_canned_response",
     "start_conversation",
     "update_customer_profile",

@@ -3,6 +3,7 @@ reads the customer side needs."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from kefu.conversations.errors import InvalidChange
 from kefu.conversations.models import (
     Channel,
     Conversation,
+    ConversationTag,
     Customer,
     Message,
     Priority,
@@ -218,3 +220,73 @@ def current_widget_conversation(customer: Customer) -> Conversation | None:
         .order_by("-pk")
         .first()
     )
+
+
+TAG_PATTERN = re.compile(r"^[\w-]{1,40}$")
+
+
+def clean_tag(name: str) -> str:
+    """A tag as stored: lowercase letters, digits, dashes and underscores (any script), at
+    most 40. Raises InvalidChange for anything else."""
+    tag = (name or "").strip().lower().replace(" ", "-")
+    if not TAG_PATTERN.match(tag):
+        raise InvalidChange(
+            _("A tag is 1 to 40 letters, digits, dashes or underscores."), field="tag"
+        )
+    return tag
+
+
+def add_tag(
+    conversation_id: int,
+    name: str,
+    *,
+    actor: User | None = None,
+    rule: str = "",
+    ip_address: str | None = None,
+) -> bool:
+    """Put a tag on a conversation (by an agent, or by the automation rule named ``rule``).
+    Returns False when it was already there. Raises InvalidChange for a malformed tag."""
+    tag = clean_tag(name)
+    with transaction.atomic():
+        conversation = lock_conversation(conversation_id)
+        _row, created = ConversationTag.objects.get_or_create(conversation=conversation, name=tag)
+        if not created:
+            return False
+        events.record_timeline(
+            conversation, TimelineKind.TAG_ADDED, actor=actor, data={"tag": tag, "rule": rule}
+        )
+        if actor is not None:
+            events.audit_conversation(
+                actor,
+                "conversation.tag_added",
+                conversation,
+                after={"tag": tag},
+                ip_address=ip_address,
+            )
+        events.publish_conversation_changed(conversation)
+    return True
+
+
+def remove_tag(
+    actor: User, conversation_id: int, name: str, *, ip_address: str | None = None
+) -> bool:
+    """Take a tag off a conversation. Returns False when it was not there."""
+    with transaction.atomic():
+        conversation = lock_conversation(conversation_id)
+        deleted, _rows = ConversationTag.objects.filter(
+            conversation=conversation, name=(name or "").strip().lower()
+        ).delete()
+        if not deleted:
+            return False
+        events.record_timeline(
+            conversation, TimelineKind.TAG_REMOVED, actor=actor, data={"tag": name}
+        )
+        events.audit_conversation(
+            actor,
+            "conversation.tag_removed",
+            conversation,
+            before={"tag": name},
+            ip_address=ip_address,
+        )
+        events.publish_conversation_changed(conversation)
+    return True

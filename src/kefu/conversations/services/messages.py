@@ -218,6 +218,7 @@ def start_conversation(
             tracking_token=new_tracking_token(),
             last_message_at=now,
             last_customer_message_at=now,
+            awaiting_reply_since=now,
             message_count=2 if redacted else 1,
         )
         conversation.customer = customer
@@ -256,6 +257,9 @@ class _Delta:
     reopen: bool = False
     first_response_at: datetime | None = None
     assignee_id: int | None = None
+    # An agent replied in the batch; the first customer message after the last such reply.
+    answered: bool = False
+    awaiting_reply_since: datetime | None = None
 
 
 @dataclass
@@ -388,6 +392,8 @@ def _account_for(
         pass
     elif item.agent is None:
         conversation.last_customer_message_at = delta.last_customer_message_at = now
+        conversation.awaiting_reply_since = conversation.awaiting_reply_since or now
+        delta.awaiting_reply_since = delta.awaiting_reply_since or now
         delta.reopen = True
         if conversation.status == Status.RESOLVED:
             batch.timeline.append(_event(conversation, TimelineKind.REOPENED))
@@ -402,6 +408,9 @@ def _account_for(
     else:
         agent = item.agent
         if not item.is_internal:
+            delta.answered = True
+            delta.awaiting_reply_since = None
+            conversation.awaiting_reply_since = None
             delta.first_response_at = delta.first_response_at or now
             conversation.first_response_at = conversation.first_response_at or now
             delta.assignee_id = delta.assignee_id or agent.pk
@@ -481,7 +490,8 @@ def _apply_deltas(deltas: dict[int, _Delta]) -> None:
     """Add each delta to its conversation's current row, in one round trip (executemany).
 
     Counters add, times only move forward, a customer message reopens a resolved or pending
-    conversation, and the first reply and first assignee are kept once set.
+    conversation, the first reply and first assignee are kept once set, and an agent's reply
+    ends the wait of the customer messages before it.
     """
     adapt = connection.ops.adapt_datetimefield_value
     parameters = [
@@ -493,6 +503,9 @@ def _apply_deltas(deltas: dict[int, _Delta]) -> None:
             int(delta.reopen),
             adapt(delta.first_response_at),
             delta.assignee_id,
+            int(delta.answered),
+            adapt(delta.awaiting_reply_since),
+            adapt(delta.awaiting_reply_since),
             conversation_id,
         )
         for conversation_id, delta in sorted(deltas.items())
@@ -522,7 +535,9 @@ def _delta_statement(vendor: str) -> str:
         f"{column('resolved_at')} = "
         f"CASE WHEN %s = 1 AND {waiting} THEN NULL ELSE {column('resolved_at')} END, "
         f"{column('first_response_at')} = COALESCE({column('first_response_at')}, %s), "
-        f"{column('assignee')} = COALESCE({column('assignee')}, %s) "
+        f"{column('assignee')} = COALESCE({column('assignee')}, %s), "
+        f"{column('awaiting_reply_since')} = CASE WHEN %s = 1 THEN %s "
+        f"ELSE COALESCE({column('awaiting_reply_since')}, %s) END "
         f"WHERE {quote('id')} = %s"
     )
 
