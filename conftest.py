@@ -11,6 +11,7 @@ import pyotp
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from kefu.accounts import services as accounts
 from kefu.accounts.middleware import SESSION_TWO_FACTOR_KEY
@@ -43,6 +44,9 @@ def _clear_cache() -> Iterator[None]:
     forget_index()
     yield
     cache.clear()
+    # A request in Chinese leaves its language active in this thread; the next test starts
+    # in the default language.
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from kefu.lib.live import remember_server_loop  # noqa: E402
 from kefu.lib.runtime import tune_garbage_collector  # noqa: E402
 from kefu.lib.websocket import SameOriginValidator  # noqa: E402
 from kefu.lib.wsgi import ThreadedWsgi  # noqa: E402
-from kefu.routing import websocket_urlpatterns  # noqa: E402
+from kefu.websockets import websocket_urlpatterns  # noqa: E402
 
 router = ProtocolTypeRouter(
     {

@@ -226,6 +226,13 @@ def _start_embedded_worker() -> threading.Thread | None:
     return thread
 
 
+def _start_routing_sweep() -> None:
+    """Serve the queues, warn before SLA breaches and escalate after them, in the background."""
+    from kefu.routing.schedule import start_sweeper
+
+    start_sweeper()
+
+
 def _work_forever() -> None:
     from django.conf import settings
     from django.core.management import call_command
@@ -236,6 +243,7 @@ def _work_forever() -> None:
         from kefu.nlu import services
 
         services.start_analysis_worker()
+    _start_routing_sweep()
     if backend == "django_tasks_rq.RQBackend":
         call_command("rqworker", "default", job_class="django_tasks_rq.Job")
     elif backend == "django_tasks_db.DatabaseBackend":
@@ -255,6 +263,7 @@ def _run(host: str, port: int, *, demo: bool, worker: bool, workers: int = 1) ->
     if worker:
         _start_embedded_worker()
         _start_analysis_worker()
+        _start_routing_sweep()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only
     print(f"Kefu is running with data in {settings.DATA_DIR}")
     print(f"  help center and chat widget: http://{shown}:{port}/")

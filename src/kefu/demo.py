@@ -29,6 +29,8 @@ from kefu.exchange.demo.adapter import load_demo_exchange
 from kefu.intake.channels.form import services as tickets
 from kefu.knowledge.search import current_index
 from kefu.knowledge.services import load_content
+from kefu.routing.demo import load_demo_routing, route_demo_conversations
+from kefu.rules.demo import load_demo_rules
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ def load_demo() -> DemoResult:
         load_content()
         current_index()  # embeds the articles' passages once, for every process to read
         load_demo_exchange()
+        load_demo_routing()
+        load_demo_rules()
+        route_demo_conversations()
     return DemoResult(created=True)
 
 

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "kefu.exchange",
     "kefu.bot",
     "kefu.nlu",
+    "kefu.routing",
+    "kefu.rules",
+    "kefu.complaints",
 ]
 
 MIDDLEWARE = [
@@ -292,6 +295,21 @@ NLU_MODELS_DIR = Path(env_str("KEFU_MODELS_DIR", str(DATA_DIR / "models"))).reso
 NLU_ENABLED = env_bool("KEFU_NLU", True)
 # The bot answers chats no agent has taken (kefu.bot); off: every chat waits for people.
 BOT_ENABLED = env_bool("KEFU_BOT", True)
+# Hours the owner of a complaint case has to resolve it (kefu.complaints).
+COMPLAINT_DUE_HOURS = env_int("KEFU_COMPLAINT_DUE_HOURS", 72, minimum=1)
+
+# --- routing, SLAs and escalation (kefu.routing, docs/routing.md) --------------------------------
+
+# How often the background sweep serves the queues and checks SLAs.
+ROUTING_SWEEP_SECONDS = env_int("KEFU_ROUTING_SWEEP_SECONDS", 5, minimum=1)
+# A ticket the language model has not routed after this long is routed anyway.
+ROUTING_GRACE_SECONDS = env_int("KEFU_ROUTING_GRACE_SECONDS", 60, minimum=1)
+# A console that has not pinged for this long is gone (its server process died).
+ROUTING_CONSOLE_TIMEOUT_SECONDS = env_int("KEFU_ROUTING_CONSOLE_TIMEOUT_SECONDS", 120, minimum=30)
+# An agent with no console open for this long goes offline (moving between pages is shorter).
+ROUTING_DISCONNECT_GRACE_SECONDS = env_int("KEFU_ROUTING_DISCONNECT_GRACE_SECONDS", 30, minimum=0)
+# Open chats of an agent offline for this long go back to their queue.
+ROUTING_OFFLINE_GRACE_SECONDS = env_int("KEFU_ROUTING_OFFLINE_GRACE_SECONDS", 300, minimum=0)
 MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = env_int("KEFU_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 ATTACHMENT_MAX_FILES = env_int("KEFU_ATTACHMENT_MAX_FILES", 5, minimum=1)

@@ -146,8 +146,20 @@ def _store(conversation: Conversation, session: BotSession, turn: engine.Turn) -
                 detail=turn.handoff_detail,
                 urgent=turn.urgent,
             )
+            conversation_id, urgent = conversation.pk, turn.urgent
+            transaction.on_commit(lambda: _route(conversation_id, urgent=urgent))
         elif turn.resolved:
             resolve_from_bot(conversation.pk)
+
+
+def _route(conversation_id: int, *, urgent: bool) -> None:
+    """Give a conversation the bot handed off to the best agent, or its queue (kefu.routing)."""
+    from kefu.routing.services import route_conversation
+
+    try:
+        route_conversation(conversation_id, bot_urgent=urgent)
+    except Exception:
+        logger.exception("routing conversation %s failed; the sweep retries", conversation_id)
 
 
 def warm_up() -> None:

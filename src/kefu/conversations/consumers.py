@@ -24,6 +24,7 @@ from kefu.lib.database import in_database
 from kefu.lib.errors import KefuError
 from kefu.lib.live import RELAY_TYPE
 from kefu.lib.taxonomy import queues
+from kefu.routing import services as routing
 
 MAX_SUBSCRIPTIONS = 30
 
@@ -63,11 +64,14 @@ class StaffConsumer(JsonConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        # Presence: a staff member with no console open is offline (kefu.routing).
+        await in_database(routing.console_connected)(self.user, self.channel_name)
         await self.send_json({"type": "ready"})
 
     async def disconnect(self, code: int) -> None:
         if self.user is None:
             return
+        await in_database(routing.console_disconnected)(self.channel_name)
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         for conversation_id in self.subscriptions:
@@ -82,6 +86,10 @@ class StaffConsumer(JsonConsumer):
             await self.send_error("invalid_input", _("Messages must be JSON objects."))
             return
         kind = content.get("type")
+        if kind == "ping":
+            await in_database(routing.console_seen)(self.channel_name)
+            await self.send_json({"type": "pong"})
+            return
         conversation_id = content.get("conversation")
         if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
             await self.send_error("invalid_input", _("Name a conversation by its number."))

@@ -335,6 +335,10 @@ def analyse_pending(limit: int = ANALYSIS_BATCH) -> int:
         from kefu.bot.services import answer_messages
 
         answer_messages(stored)
+        # Tickets go to people once understood; chats when the bot hands them off.
+        from kefu.routing.services import route_analysed
+
+        route_analysed(stored)
     return len(stored)
 
 

@@ -10,6 +10,7 @@
   var inboxPage = document.getElementById("inbox");
   var conversationId = conversationPage ? parseInt(conversationPage.dataset.conversation, 10) : null;
   var socket = null;
+  var pinger = null;
   var delay = 1000;
   var timers = {};
   var typingTimer = null;
@@ -112,6 +113,12 @@
       refreshInbox();
     } else if (data.type === "typing") {
       if (data.conversation === conversationId) { showTyping(data); }
+    } else if (data.type === "notification") {
+      var count = document.getElementById("notification-count");
+      if (count) { count.textContent = String((parseInt(count.textContent, 10) || 0) + 1); count.hidden = false; }
+    } else if (data.type === "presence.changed") {
+      var presence = document.getElementById("presence-select");
+      if (presence && presence.dataset.user === String(data.user)) { presence.value = data.presence; }
     }
   }
 
@@ -121,6 +128,11 @@
     var wasOffline = status && status.dataset.state === "offline";
     socket.onopen = function () {
       delay = 1000;
+      // The server counts this console as present while it pings (kefu.routing presence).
+      if (pinger) { clearInterval(pinger); }
+      pinger = setInterval(function () {
+        if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify({ type: "ping" })); }
+      }, 30000);
       if (wasOffline) { refreshConversation(true); refreshInbox(); }
     };
     socket.onmessage = handle;
@@ -190,6 +202,6 @@
     document.body.addEventListener("htmx:afterSwap", function (event) {
       if (event.detail.target && event.detail.target.id === "stream") { scrollStream(); }
     });
-    if (conversationPage || inboxPage) { connect(); } else { setStatus(true); }
+    connect();
   });
 })();
