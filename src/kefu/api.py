@@ -14,6 +14,7 @@ from kefu.conversations.api import public_router, staff_router
 from kefu.intake.api import router as intake_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.lib.errors import ErrorCode, KefuError
+from kefu.routing.api import router as routing_router
 
 api = NinjaAPI(
     title="Kefu API",
@@ -68,3 +69,4 @@ api.add_router("", intake_router)
 api.add_router("", public_router)
 api.add_router("", knowledge_router)
 api.add_router("/staff", staff_router)
+api.add_router("/staff", routing_router)

@@ -29,7 +29,7 @@ from kefu.exchange.demo.adapter import load_demo_exchange
 from kefu.intake.channels.form import services as tickets
 from kefu.knowledge.search import current_index
 from kefu.knowledge.services import load_content
-from kefu.routing.demo import load_demo_routing, route_demo_conversations
+from kefu.routing.demo import load_demo_routing
 from kefu.rules.demo import load_demo_rules
 
 
@@ -62,7 +62,6 @@ def load_demo() -> DemoResult:
         load_demo_exchange()
         load_demo_routing()
         load_demo_rules()
-        route_demo_conversations()
     return DemoResult(created=True)
 
 

@@ -1,14 +1,14 @@
 """The demo's routing set-up: routing profiles for the demo staff, a Shanghai office calendar
-with the 2027 public holidays, and SLA policies per priority. Called by ``kefu.demo``."""
+with the 2027 public holidays, and SLA policies per priority. Called by ``kefu.demo``; the
+demo's tickets are routed once the analysis worker has understood them, like any other."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from kefu.accounts.models import User
-from kefu.conversations.models import Conversation, Priority, Status
+from kefu.conversations.models import Priority
 from kefu.routing.models import AgentProfile, BusinessCalendar, Holiday, Seniority, SlaPolicy
-from kefu.routing.services import route_conversation
 
 HOLIDAYS_2027 = [
     (date(2027, 1, 1), "元旦 New Year's Day"),
@@ -62,12 +62,3 @@ def load_demo_routing() -> None:
                 "calendar": office if priority == Priority.LOW else None,
             },
         )
-
-
-def route_demo_conversations() -> None:
-    """Route the demo's open conversations (nobody is online yet, so they wait in their queues
-    with their priorities and due times)."""
-    for conversation_id in Conversation.objects.filter(
-        status=Status.OPEN, assignee__isnull=True
-    ).values_list("pk", flat=True):
-        route_conversation(conversation_id)

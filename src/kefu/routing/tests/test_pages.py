@@ -206,3 +206,39 @@ def test_the_waiting_list_is_in_serving_order_and_limited_to_one_s_teams(
         f'id="waiting-{low.pk}"'
         not in console_client(outsider).get(reverse("routing:waiting")).content.decode()
     )
+
+
+def test_the_api_explains_routing_and_sets_presence(agent: User) -> None:
+    from django.test import Client
+
+    from kefu.accounts import services as accounts
+
+    _token, plain = accounts.create_api_token(agent, name="bot")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
+    conversation = ticket(customer_named("a"), intent="withdrawal.failed", signals=["stolen"])
+    waiting = ticket(customer_named("b"), intent="deposit.how_to")
+
+    assert client.get(f"/api/v1/staff/conversations/{conversation.pk}/routing").status_code == 404
+    routing.route_conversation(conversation.pk)
+    body = client.get(f"/api/v1/staff/conversations/{conversation.pk}/routing").json()
+
+    assert body["priority_score"] == 55
+    assert [r["text"] for r in body["reasons"]] == [
+        "+25 topic: Withdrawal failed",
+        "+30 urgency signal: says funds were stolen or are missing",
+    ]
+    queues = {q["queue"]: q for q in client.get("/api/v1/staff/queues").json()}
+    assert queues["deposit_withdrawal"]["waiting"] == 1
+    response = client.put(
+        "/api/v1/staff/presence", {"presence": "online"}, content_type="application/json"
+    )
+    assert response.json()["presence"] == "online"
+    refused = client.put(
+        "/api/v1/staff/presence", {"presence": "busy"}, content_type="application/json"
+    )
+    assert (refused.status_code, refused.json()["field"]) == (400, "presence")
+    waiting.refresh_from_db()
+    assert waiting.assignee_id is None  # never routed: it waits for the language model
+    conversation.refresh_from_db()
+    assert conversation.assignee_id == agent.pk  # going online served the queue
+    assert Client().get("/api/v1/staff/queues").status_code == 401
