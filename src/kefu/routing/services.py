@@ -38,7 +38,14 @@ from kefu.lib.live import LiveEvent, publish_on_commit
 from kefu.lib.taxonomy import intents, queues
 from kefu.routing import priority as priorities
 from kefu.routing import sla
-from kefu.routing.models import AgentProfile, ConsoleConnection, ConversationRouting, Presence
+from kefu.routing.models import (
+    AgentProfile,
+    ConsoleConnection,
+    ConversationRouting,
+    NotificationKind,
+    Presence,
+)
+from kefu.routing.notifications import notify
 
 logger = logging.getLogger(__name__)
 
@@ -418,6 +425,12 @@ def claim_slot(candidate: Candidate, conversation_id: int, *, now: datetime) -> 
             },
         )
         conversation_events.publish_conversation_changed(conversation, previous_assignee_id=None)
+        notify(
+            [profile.user],
+            NotificationKind.ASSIGNED,
+            conversation_id=conversation_id,
+            data={"priority": conversation.priority},
+        )
     return Claim.ASSIGNED
 
 

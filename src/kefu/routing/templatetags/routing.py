@@ -159,6 +159,12 @@ def notification_text(notification: Notification) -> str:
             "number": number,
             "level": EscalationLevel(level).label if level in EscalationLevel.values else "",
         }
+    if notification.kind == NotificationKind.ASSIGNED:
+        level = data.get("priority")
+        return _("Conversation #%(number)s was assigned to you (priority %(priority)s).") % {
+            "number": number,
+            "priority": Priority(level).label if level in Priority.values else "",
+        }
     if notification.kind == NotificationKind.RULE:
         return _("Conversation #%(number)s: the rule “%(rule)s” asks you to look.") % {
             "number": number,

@@ -102,6 +102,7 @@ def test_the_sweep_warns_then_escalates_step_by_step_exactly_once(people: dict[s
     assert row.escalation_level == EscalationLevel.MANAGER
     kinds = list(Notification.objects.order_by("pk").values_list("recipient__username", "kind"))
     assert kinds == [
+        ("agent", NotificationKind.ASSIGNED),
         ("agent", NotificationKind.SLA_WARNING),
         ("agent", NotificationKind.SLA_BREACHED),
         ("lead", NotificationKind.ESCALATED),
