@@ -40,6 +40,7 @@ from kefu.routing.notifications import notify
 
 METRICS = ("first_response", "next_response", "resolution")
 DONE_STATUSES = (Status.RESOLVED.value, Status.CLOSED.value)
+RUNNING_STATUSES = (Status.OPEN.value, Status.PENDING.value)
 
 
 def policy_for(
@@ -108,6 +109,19 @@ def due_times(
     return Due(first, following, resolution)
 
 
+def _policy_kept(
+    routing: ConversationRouting, conversation: Conversation, by_id: dict[int, SlaPolicy]
+) -> SlaPolicy | None:
+    """A conversation keeps the policy it was given while only the waiting-time part of its
+    priority rose (a long wait must not make it overdue at once); a priority set by a person
+    or a rule picks the policy again."""
+    if routing.sla_policy_id is None or routing.priority_is_manual:
+        return None
+    if conversation.priority != routing.computed_priority:
+        return None
+    return by_id.get(routing.sla_policy_id)
+
+
 def warning_at(policy: SlaPolicy, start: datetime, target_seconds: int) -> datetime | None:
     """When the warning for a clock started at ``start`` is due."""
     return add_open_seconds(
@@ -119,15 +133,17 @@ def refresh_due_times(conversation_ids: list[int] | None = None, *, limit: int =
     """Recompute the due times of routed conversations that are not closed; returns how many
     rows changed."""
     policies = active_policies()
-    rows = ConversationRouting.objects.exclude(conversation__status=Status.CLOSED).select_related(
-        "conversation"
-    )
+    by_id = {policy.pk: policy for policy in policies}
+    # Resolved and closed conversations run no clock: their due times stay as they were.
+    rows = ConversationRouting.objects.filter(
+        conversation__status__in=RUNNING_STATUSES
+    ).select_related("conversation")
     if conversation_ids is not None:
         rows = rows.filter(pk__in=conversation_ids)
     changed = []
     for routing in rows.order_by("pk")[:limit]:
         conversation = routing.conversation
-        policy = policy_for(conversation, policies)
+        policy = _policy_kept(routing, conversation, by_id) or policy_for(conversation, policies)
         due = due_times(conversation, routing, policy)
         values = (
             policy.pk if policy else None,

@@ -281,3 +281,82 @@ def test_a_complaint_without_anyone_to_own_it_is_still_routed(agent: User) -> No
 
     assert routed is not None and routed.queue == "general"
     assert not Case.objects.exists()
+
+
+def test_queues_are_served_earliest_due_first(agent: User) -> None:
+    from kefu.routing.tests.factories import policy
+
+    policy(name="High", position=1, priority=Priority.HIGH, first_response_seconds=900)
+    policy(name="Normal", position=2, priority=Priority.NORMAL, first_response_seconds=3600)
+    start = timezone.now()
+    old_normal = ticket(customer_named("a"), intent="deposit.not_credited")
+    routing.route_conversation(old_normal.pk, now=start - timedelta(minutes=50))
+    fresh_high = ticket(customer_named("b"), intent="withdrawal.failed", signals=["scam"])
+    routing.route_conversation(fresh_high.pk, now=start)
+    fresh_normal = ticket(customer_named("c"), intent="deposit.not_credited")
+    routing.route_conversation(fresh_normal.pk, now=start)
+
+    order = [c.pk for c in routing.waiting_conversations("deposit_withdrawal")]
+
+    # Due in 10 minutes, then in 15, then in 60.
+    assert order == [old_normal.pk, fresh_high.pk, fresh_normal.pk]
+    ready(agent, tickets=1)
+    old_normal.refresh_from_db()
+    assert old_normal.assignee_id == agent.pk
+
+
+def test_a_new_arrival_does_not_take_a_slot_ahead_of_those_due_before_it(
+    agent: User,
+) -> None:
+    from kefu.routing.tests.factories import policy
+
+    policy(first_response_seconds=600)
+    ready(agent, tickets=1)
+    first = ticket(customer_named("a"), intent="deposit.not_credited")
+    routing.route_conversation(first.pk)
+    ahead = ticket(customer_named("b"), intent="withdrawal.failed", signals=["stolen"])
+    routing.route_conversation(ahead.pk)  # the agent is full: it waits
+    # The slot frees; before the sweep serves the queue, a new ticket arrives.
+    conversations.change_status(agent, first.pk, Status.RESOLVED)
+    behind = ticket(customer_named("c"), intent="deposit.how_to")
+
+    routed = routing.route_conversation(behind.pk)
+
+    ahead.refresh_from_db()
+    assert ahead.assignee_id == agent.pk
+    assert routed is not None and routed.assignee_id is None
+
+
+def test_a_queue_with_only_ticket_slots_free_does_not_rank_its_waiting_chats(
+    agent: User, django_assert_max_num_queries: Any
+) -> None:
+    ready(agent, chats=1, tickets=5)
+    chats = [
+        ticket(customer_named(f"c{n}"), intent="deposit.not_credited", channel=Channel.WIDGET)
+        for n in range(6)
+    ]
+    for chat in chats:
+        routing.route_conversation(chat.pk)
+    assert Conversation.objects.filter(assignee=agent).count() == 1
+
+    with django_assert_max_num_queries(6):
+        assert routing.assign_waiting() == 0
+
+
+def test_urgent_goes_first_then_those_still_in_time_then_the_late(agent: User) -> None:
+    from kefu.routing.tests.factories import policy
+
+    Team.objects.get(queue="account_security").members.add(agent)
+    policy(name="Urgent", position=1, priority=Priority.URGENT, first_response_seconds=300)
+    policy(name="Rest", position=2, first_response_seconds=3600)
+    now = timezone.now()
+    late = ticket(customer_named("a"), intent="deposit.not_credited")
+    routing.route_conversation(late.pk, now=now - timedelta(hours=2))
+    in_time = ticket(customer_named("b"), intent="deposit.not_credited")
+    routing.route_conversation(in_time.pk, now=now - timedelta(minutes=30))
+    urgent = ticket(customer_named("c"), intent="security.unauthorized_access")
+    routing.route_conversation(urgent.pk, now=now)
+
+    order = [c.pk for c in routing.waiting_conversations()]
+
+    assert order == [urgent.pk, in_time.pk, late.pk]

@@ -177,3 +177,51 @@ def test_the_board_counts_breaches_risks_and_attainment(people: dict[str, User])
     assert result.first_responses == 1 and result.first_response_attainment == 100.0
     line = {line.queue: line for line in result.queues}["deposit_withdrawal"]
     assert line.waiting == 2
+
+
+def test_a_long_wait_raises_priority_but_keeps_the_policy_a_person_s_change_picks_again(
+    people: dict[str, User],
+) -> None:
+    high = policy(name="High", position=1, priority=Priority.HIGH, first_response_seconds=900)
+    low = policy(name="Low", position=2, priority=Priority.LOW, first_response_seconds=4 * 3600)
+    start = timezone.now()
+    conversation = ticket(customer_named("a"), intent="withdrawal.limits_fees")
+    routing.route_conversation(conversation.pk, now=start)
+    assert ConversationRouting.objects.get(pk=conversation.pk).sla_policy_id == low.pk
+
+    routing.refresh_priorities(start + timedelta(hours=3))
+    sla.refresh_due_times()
+
+    conversation.refresh_from_db()
+    row = ConversationRouting.objects.get(pk=conversation.pk)
+    assert conversation.priority == Priority.NORMAL
+    assert (row.sla_policy_id, row.first_response_due_at) == (low.pk, start + timedelta(hours=4))
+
+    conversations.change_priority(people["agent"], conversation.pk, Priority.HIGH)
+    sla.refresh_due_times()
+    row = ConversationRouting.objects.get(pk=conversation.pk)
+    assert (row.sla_policy_id, row.first_response_due_at) == (
+        high.pk,
+        start + timedelta(minutes=15),
+    )
+
+
+def test_resolved_conversations_do_not_crowd_out_due_times_of_open_ones(
+    people: dict[str, User],
+) -> None:
+    from kefu.routing.policies import save_sla_policy
+
+    target = policy(first_response_seconds=600)
+    agent = people["agent"]
+    ready(agent, tickets=10)
+    for _ in range(3):
+        conversations.change_status(agent, routed_ticket(timezone.now()), "resolved")
+    open_one = ticket(customer_named("z"), intent="deposit.not_credited")
+    routing.route_conversation(open_one.pk)
+    queued_at = ConversationRouting.objects.get(pk=open_one.pk).queued_at
+    target.first_response_seconds = 1200
+    save_sla_policy(people["supervisor"], target)
+
+    assert sla.refresh_due_times(limit=1) == 1
+    due = ConversationRouting.objects.get(pk=open_one.pk).first_response_due_at
+    assert due == queued_at + timedelta(seconds=1200)
