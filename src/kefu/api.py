@@ -14,6 +14,8 @@ from kefu.conversations.api import public_router, staff_router
 from kefu.intake.api import router as intake_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.lib.errors import ErrorCode, KefuError
+from kefu.risk.api import ingestion_router as risk_ingestion_router
+from kefu.risk.api import staff_router as risk_staff_router
 from kefu.routing.api import router as routing_router
 
 api = NinjaAPI(
@@ -70,3 +72,5 @@ api.add_router("", public_router)
 api.add_router("", knowledge_router)
 api.add_router("/staff", staff_router)
 api.add_router("/staff", routing_router)
+api.add_router("", risk_ingestion_router)
+api.add_router("/staff", risk_staff_router)

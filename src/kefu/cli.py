@@ -6,6 +6,7 @@
     kefu nlu train|evaluate|predict  language models (see kefu.nlu.cli)
     kefu kb search|load              knowledge base (see kefu.knowledge.cli)
     kefu exchange load|openapi|check the exchange back office (see kefu.exchange.cli)
+    kefu risk ingest|load-list|screen risk events and address screening (see kefu.risk.cli)
     kefu manage ARGS...              Django management commands
 
 ``--data-dir`` (or ``KEFU_DATA_DIR``, default ``./kefu-data``) holds all embedded state.
@@ -60,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     from kefu.exchange.cli import add_commands as add_exchange_commands
 
     add_exchange_commands(commands)
+    from kefu.risk.cli import add_commands as add_risk_commands
+
+    add_risk_commands(commands)
     manage = commands.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
@@ -103,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
 
         _migrate()
         return run_exchange(arguments)
+    if arguments.command == "risk":
+        from kefu.risk.cli import run as run_risk
+
+        _migrate()
+        return run_risk(arguments)
     if arguments.command == "kb":
         from kefu.knowledge.cli import run as run_kb
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kefu.routing",
     "kefu.rules",
     "kefu.complaints",
+    "kefu.risk",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,8 @@ NLU_ENABLED = env_bool("KEFU_NLU", True)
 BOT_ENABLED = env_bool("KEFU_BOT", True)
 # Hours the owner of a complaint case has to resolve it (kefu.complaints).
 COMPLAINT_DUE_HOURS = env_int("KEFU_COMPLAINT_DUE_HOURS", 72, minimum=1)
+# Shared secret the exchange signs risk event batches with (kefu.risk); empty: ingestion is off.
+RISK_SECRET = env_secret("KEFU_RISK_SECRET")
 
 # --- routing, SLAs and escalation (kefu.routing, docs/routing.md) --------------------------------
 

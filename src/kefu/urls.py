@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("kefu.complaints.urls")),
     path("console/nlu/", include("kefu.nlu.urls")),
     path("console/rules/", include("kefu.rules.urls")),
+    path("console/risk/", include("kefu.risk.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

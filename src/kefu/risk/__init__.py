@@ -1,0 +1,1 @@
+"""Risk: event ingestion and address screening (detectors and alerts come later)."""

@@ -1,0 +1,1 @@
+"""Lists of sanctioned and scam addresses shipped with Kefu (see README.md here)."""
