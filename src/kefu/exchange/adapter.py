@@ -62,6 +62,9 @@ class WithdrawalStatus(StrEnum):
     HELD = "held"
 
 
+# Locks the exchange sets by itself and lifts by itself: nobody asks for them.
+AUTOMATIC_LOCKS = frozenset({LockReason.PASSWORD_ATTEMPTS, LockReason.TWO_FACTOR_RESET})
+
 # A withdrawal can be held only before it is sent to the network.
 HOLDABLE = frozenset({WithdrawalStatus.PENDING_REVIEW, WithdrawalStatus.PROCESSING})
 
@@ -118,6 +121,9 @@ class Profile:
     two_factor: str
     two_factor_reset: TwoFactorReset | None
     lock: AccountLock | None
+    # The exchange asks for step-up verification (2FA again and an email confirmation) at the
+    # customer's next sign-in or sensitive action, withdrawals included; it clears it itself.
+    step_up_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,10 @@ class Exchange(Protocol):
     ) -> list[Withdrawal]: ...
 
     def unlock_account(self, user_id: str, *, note: str = "") -> ActionResult: ...
+
+    def lock_account(self, user_id: str, *, reason: LockReason, note: str = "") -> ActionResult: ...
+
+    def require_step_up(self, user_id: str, *, note: str = "") -> ActionResult: ...
 
     def request_two_factor_reset(self, user_id: str, *, note: str = "") -> ActionResult: ...
 

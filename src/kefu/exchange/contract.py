@@ -71,10 +71,13 @@ class NetworksOut(Schema):
     unsupported_tokens: list[str]
 
 
+LockReasonCode = Literal[
+    "password_attempts", "self_frozen", "risk_review", "compliance_review", "two_factor_reset"
+]
+
+
 class LockOut(Schema):
-    reason: Literal[
-        "password_attempts", "self_frozen", "risk_review", "compliance_review", "two_factor_reset"
-    ]
+    reason: LockReasonCode
     since: dt.datetime
     until: dt.datetime | None = None
 
@@ -99,6 +102,13 @@ class ProfileOut(Schema):
     two_factor: str = Field(max_length=8)
     two_factor_reset: TwoFactorResetOut | None = None
     lock: LockOut | None = None
+    step_up_required: bool = Field(
+        False,
+        description=(
+            "the customer must pass step-up verification (2FA again and an email confirmation) "
+            "at the next sign-in or sensitive action, withdrawals included"
+        ),
+    )
 
 
 class BalanceOut(Schema):
@@ -160,6 +170,15 @@ class WithdrawalsOut(Schema):
 
 class ActionIn(Schema):
     note: str = Field("", max_length=500, description="why support acts (kept in the audit log)")
+
+
+class LockIn(ActionIn):
+    reason: LockReasonCode = Field(
+        description=(
+            "why the account is locked; the exchange refuses the reasons it sets by itself "
+            "(password_attempts, two_factor_reset) with 409"
+        )
+    )
 
 
 class ActionOut(Schema):

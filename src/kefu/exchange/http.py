@@ -27,6 +27,7 @@ from kefu.exchange.adapter import (
     ExchangeError,
     ExchangeNotFound,
     ExchangeRefused,
+    LockReason,
     Network,
     Profile,
     Withdrawal,
@@ -88,6 +89,12 @@ class HttpExchange:
     def request_two_factor_reset(self, user_id: str, *, note: str = "") -> ActionResult:
         return self._act(f"/v1/users/{_part(user_id)}/two-factor-reset", note)
 
+    def lock_account(self, user_id: str, *, reason: LockReason, note: str = "") -> ActionResult:
+        return self._act(f"/v1/users/{_part(user_id)}/lock", note, reason=str(reason))
+
+    def require_step_up(self, user_id: str, *, note: str = "") -> ActionResult:
+        return self._act(f"/v1/users/{_part(user_id)}/step-up", note)
+
     def hold_withdrawal(self, user_id: str, withdrawal_id: str, *, note: str = "") -> ActionResult:
         return self._act(
             f"/v1/users/{_part(user_id)}/withdrawals/{_part(withdrawal_id)}/hold", note
@@ -105,8 +112,8 @@ class HttpExchange:
     def _get(self, path: str, schema: type[Model]) -> Model:
         return self._request("GET", path, b"", schema)
 
-    def _act(self, path: str, note: str) -> ActionResult:
-        body = json.dumps({"note": note[:500]}).encode()
+    def _act(self, path: str, note: str, **fields: str) -> ActionResult:
+        body = json.dumps({"note": note[:500], **fields}).encode()
         answer = self._request("POST", path, body, contract.ActionOut)
         return ActionResult(action=answer.action, changed=answer.changed, detail=answer.detail)
 

@@ -62,6 +62,7 @@ class DemoAccount(models.Model):
     two_factor_reset_at = models.DateTimeField(null=True, blank=True)
     lock_reason = models.CharField(max_length=24, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
+    step_up_required = models.BooleanField(default=False)
     balances: models.JSONField[Any] = models.JSONField(default=dict)
 
     class Meta:

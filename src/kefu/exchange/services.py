@@ -1,7 +1,8 @@
 """The configured exchange adapter, and staff actions on customer accounts through it.
 
 Every staff action is checked against the actor's role, recorded in the audit log (also when the
-exchange refuses or fails) and returns what the exchange did.
+exchange refuses or fails) and returns what the exchange did. The protective actions (lock,
+step-up) also take ``actor=None``: Kefu's risk engine acting on its own, audited as "system".
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def use_exchange(adapter: Exchange | None) -> None:
 
 
 def _act(
-    actor: User,
+    actor: User | None,
     action: str,
     user_id: str,
     call: Callable[[], ActionResult],
@@ -102,6 +103,40 @@ def unlock_account(
         "unlock_account",
         user_id,
         lambda: adapter.unlock_account(user_id, note=note),
+        note=note,
+        ip_address=ip_address,
+    )
+
+
+def lock_account(
+    actor: User | None, user_id: str, *, note: str = "", ip_address: str | None = None
+) -> ActionResult:
+    """Lock an account for a risk review. Anyone may (it protects the customer), the risk engine
+    too (``actor=None``); lifting the lock needs a supervisor (:func:`unlock_account`). An account
+    already under a lasting lock keeps it (``changed`` False)."""
+    adapter = exchange()
+    return _act(
+        actor,
+        "lock_account",
+        user_id,
+        lambda: adapter.lock_account(user_id, reason=LockReason.RISK_REVIEW, note=note),
+        note=note,
+        ip_address=ip_address,
+    )
+
+
+def require_step_up(
+    actor: User | None, user_id: str, *, note: str = "", ip_address: str | None = None
+) -> ActionResult:
+    """Have the exchange ask for step-up verification (2FA again and an email confirmation) at
+    the customer's next sign-in or withdrawal. Anyone may, the risk engine too (``actor=None``);
+    the exchange clears it once the customer passes."""
+    adapter = exchange()
+    return _act(
+        actor,
+        "require_step_up",
+        user_id,
+        lambda: adapter.require_step_up(user_id, note=note),
         note=note,
         ip_address=ip_address,
     )

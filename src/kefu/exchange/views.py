@@ -26,7 +26,7 @@ from kefu.lib.errors import KefuError
 from kefu.lib.ratelimit import client_address
 
 RECENT = 5
-ACTIONS = ("unlock", "two_factor_reset", "hold", "release")
+ACTIONS = ("unlock", "lock", "step_up", "two_factor_reset", "hold", "release")
 
 
 @dataclass
@@ -83,8 +83,8 @@ def account_card(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @require_POST
 def account_action(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """Unlock, request a 2FA reset, hold or release a withdrawal; the card comes back with the
-    result (or why it was refused)."""
+    """Unlock or lock the account, require step-up verification, request a 2FA reset, hold or
+    release a withdrawal; the card comes back with the result (or why it was refused)."""
     user = request_staff_user(request)
     conversation = access_conversation(user, conversation_id)
     user_id = conversation.customer.external_id or ""
@@ -99,6 +99,10 @@ def account_action(request: HttpRequest, conversation_id: int) -> HttpResponse:
             raise KefuError(_("Unknown action."))
         if action == "unlock":
             result = services.unlock_account(user, user_id, note=note, ip_address=address)
+        elif action == "lock":
+            result = services.lock_account(user, user_id, note=note, ip_address=address)
+        elif action == "step_up":
+            result = services.require_step_up(user, user_id, note=note, ip_address=address)
         elif action == "two_factor_reset":
             result = services.request_two_factor_reset(user, user_id, note=note, ip_address=address)
         elif action == "hold":

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.exchange.adapter import (
+    AUTOMATIC_LOCKS,
     HOLDABLE,
     AccountLock,
     ActionResult,
@@ -85,6 +86,7 @@ class DemoExchange:
             two_factor=account.two_factor,
             two_factor_reset=reset,
             lock=lock,
+            step_up_required=account.step_up_required,
         )
 
     def balances(self, user_id: str) -> list[Balance]:
@@ -147,6 +149,31 @@ class DemoExchange:
             account.lock_reason, account.locked_at = "", None
             account.save(update_fields=["lock_reason", "locked_at"])
         return ActionResult("unlock_account", changed=True, detail=str(lock.reason))
+
+    def lock_account(self, user_id: str, *, reason: LockReason, note: str = "") -> ActionResult:
+        """Lock with ``reason``. A lock that lifts by itself (password attempts, after a 2FA
+        reset) is replaced, so it cannot lift the new one with it; any other lock stays."""
+        reason = LockReason(reason)
+        if reason in AUTOMATIC_LOCKS:
+            raise ExchangeRefused(_("The exchange sets this kind of lock by itself."))
+        with transaction.atomic():
+            account = _account(user_id, lock=True)
+            current = _lock(account)
+            if current is not None and current.until is None:
+                return ActionResult("lock_account", changed=False, detail=str(current.reason))
+            account.lock_reason = reason
+            account.locked_at = timezone.now().replace(microsecond=0)
+            account.save(update_fields=["lock_reason", "locked_at"])
+        return ActionResult("lock_account", changed=True, detail=str(reason))
+
+    def require_step_up(self, user_id: str, *, note: str = "") -> ActionResult:
+        with transaction.atomic():
+            account = _account(user_id, lock=True)
+            if account.step_up_required:
+                return ActionResult("require_step_up", changed=False, detail="required")
+            account.step_up_required = True
+            account.save(update_fields=["step_up_required"])
+        return ActionResult("require_step_up", changed=True, detail="required")
 
     def request_two_factor_reset(self, user_id: str, *, note: str = "") -> ActionResult:
         with transaction.atomic():
@@ -378,6 +405,7 @@ def _new_account_row(customer: dict[str, Any], now: dt.datetime) -> DemoAccount:
         ),
         lock_reason=LockReason(lock["reason"]) if lock.get("reason") else "",
         locked_at=_ago(now, lock.get("minutes_ago")) if lock.get("reason") else None,
+        step_up_required=bool(customer.get("step_up_required")),
         balances={
             str(coin).upper(): str(_amount(v))
             for coin, v in (customer.get("balances") or {}).items()

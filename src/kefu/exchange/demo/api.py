@@ -17,7 +17,7 @@ from ninja.errors import ValidationError
 from pydantic import Field
 
 from kefu.exchange import contract
-from kefu.exchange.adapter import ExchangeNotFound, ExchangeRefused
+from kefu.exchange.adapter import ExchangeNotFound, ExchangeRefused, LockReason
 from kefu.exchange.demo.adapter import DemoExchange
 
 exchange_api = NinjaAPI(
@@ -140,6 +140,19 @@ def withdrawals(
 def unlock(request: HttpRequest, path: Path[UserPath], body: contract.ActionIn) -> Any:
     _check_signature(request)
     return _plain(_exchange.unlock_account(path.user_id, note=body.note))
+
+
+@exchange_api.post("/v1/users/{user_id}/lock", response={200: contract.ActionOut, **ERRORS})
+def lock(request: HttpRequest, path: Path[UserPath], body: contract.LockIn) -> Any:
+    _check_signature(request)
+    reason = LockReason(body.reason)
+    return _plain(_exchange.lock_account(path.user_id, reason=reason, note=body.note))
+
+
+@exchange_api.post("/v1/users/{user_id}/step-up", response={200: contract.ActionOut, **ERRORS})
+def step_up(request: HttpRequest, path: Path[UserPath], body: contract.ActionIn) -> Any:
+    _check_signature(request)
+    return _plain(_exchange.require_step_up(path.user_id, note=body.note))
 
 
 @exchange_api.post(

@@ -6,12 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from conftest import console_client
 from kefu.accounts.models import AuditLogEntry, User
 from kefu.conversations import services as conversations
 from kefu.conversations.models import Channel, Conversation
-from kefu.exchange.adapter import WithdrawalStatus
+from kefu.exchange.adapter import LockReason, WithdrawalStatus
 from kefu.exchange.demo.adapter import DemoExchange, load_demo_exchange
 from kefu.exchange.http import HttpExchange
 from kefu.exchange.models import DemoAccount
@@ -79,6 +81,38 @@ def test_agents_hold_and_supervisors_release(
     )
     actions = AuditLogEntry.objects.filter(target_id=user_id).values_list("action", flat=True)
     assert set(actions) == {"exchange.hold_withdrawal", "exchange.release_withdrawal"}
+
+
+def test_agents_lock_and_require_step_up_and_the_card_says_so_in_both_languages(
+    exchange: DemoExchange, agent: User
+) -> None:
+    conversation = chat_of("10000231")
+    url = reverse("exchange:action", args=[conversation.pk])
+    card_url = reverse("exchange:account", args=[conversation.pk])
+    client = console_client(agent)
+    before = client.get(card_url).content.decode()
+    assert 'value="lock"' in before and 'value="step_up"' in before
+    assert "data-step-up" not in before
+    locked = client.post(url, {"action": "lock", "note": "customer says phone stolen"})
+    assert "Done." in locked.content.decode()
+    stepped = client.post(url, {"action": "step_up"}).content.decode()
+    assert "Done." in stepped and "step-up required" in stepped
+    assert 'value="step_up"' not in stepped and 'value="lock"' not in stepped
+    profile = exchange.profile("10000231")
+    assert profile.step_up_required and profile.lock is not None
+    assert profile.lock.reason == LockReason.RISK_REVIEW
+    again = client.post(url, {"action": "step_up"}).content.decode()
+    assert "Nothing to change" in again
+    with translation.override("zh-hans"):
+        chinese_badge = gettext("step-up required")
+    chinese = client.get(card_url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "data-step-up" in chinese and chinese_badge in chinese
+    actions = AuditLogEntry.objects.filter(target_id="10000231").values_list("action", flat=True)
+    assert sorted(actions) == [
+        "exchange.lock_account",
+        "exchange.require_step_up",
+        "exchange.require_step_up",
+    ]
 
 
 def test_outsiders_cannot_act_on_a_conversation_they_cannot_see(

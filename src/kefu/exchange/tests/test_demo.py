@@ -161,3 +161,72 @@ def test_bad_data_files_are_refused_without_losing_the_loaded_data(
         load_demo_exchange(bad)
     assert DemoAccount.objects.count() == before
     assert exchange.balances("10000231")[0].amount >= Decimal(0)
+
+
+def test_locking_is_idempotent_and_replaces_only_a_lock_that_lifts_itself(
+    exchange: DemoExchange,
+) -> None:
+    user_id = locked(LockReason.PASSWORD_ATTEMPTS)
+    first = exchange.lock_account(user_id, reason=LockReason.RISK_REVIEW, note="risk case 1")
+    again = exchange.lock_account(user_id, reason=LockReason.RISK_REVIEW)
+    assert (first.changed, first.detail) == (True, "risk_review")
+    assert (again.changed, again.detail) == (False, "risk_review")
+    lock = exchange.profile(user_id).lock
+    assert lock is not None and (lock.reason, lock.until) == (LockReason.RISK_REVIEW, None)
+    compliance = locked(LockReason.COMPLIANCE_REVIEW)
+    kept = exchange.lock_account(compliance, reason=LockReason.RISK_REVIEW)
+    assert (kept.changed, kept.detail) == (False, "compliance_review")
+    assert exchange.profile(compliance).lock.reason == LockReason.COMPLIANCE_REVIEW  # type: ignore[union-attr]
+    with pytest.raises(ExchangeRefused):
+        exchange.lock_account(compliance, reason=LockReason.PASSWORD_ATTEMPTS)
+    with pytest.raises(ExchangeNotFound):
+        exchange.lock_account("99999999", reason=LockReason.RISK_REVIEW)
+
+
+def test_step_up_is_a_flag_on_the_profile(exchange: DemoExchange) -> None:
+    assert exchange.profile("10000231").step_up_required is False
+    first = exchange.require_step_up("10000231", note="new device")
+    again = exchange.require_step_up("10000231")
+    assert (first.changed, again.changed) == (True, False)
+    assert exchange.profile("10000231").step_up_required is True
+    with pytest.raises(ExchangeNotFound):
+        exchange.require_step_up("99999999")
+
+
+def test_agents_and_the_risk_engine_lock_but_only_supervisors_lift_it(
+    exchange: DemoExchange, agent: User, supervisor: User
+) -> None:
+    assert exchange.profile("10000231").lock is None
+    assert services.lock_account(agent, "10000231", note="customer says phone stolen").changed
+    assert not services.lock_account(None, "10000231", note="Kefu early warning").changed
+    lock = exchange.profile("10000231").lock
+    assert lock is not None and lock.reason == LockReason.RISK_REVIEW
+    with pytest.raises(PermissionDenied):
+        services.unlock_account(agent, "10000231")
+    assert exchange.profile("10000231").lock is not None
+    assert services.unlock_account(supervisor, "10000231").changed
+    rows = AuditLogEntry.objects.filter(action="exchange.lock_account", target_id="10000231")
+    assert [
+        (row.actor_id, row.actor_label, *(row.after[key] for key in ("changed", "detail", "note")))
+        for row in rows.order_by("pk")
+    ] == [
+        (agent.pk, agent.username, True, "risk_review", "customer says phone stolen"),
+        (None, "system", False, "risk_review", "Kefu early warning"),
+    ]
+
+
+def test_step_up_by_staff_or_the_risk_engine_is_audited(
+    exchange: DemoExchange, agent: User
+) -> None:
+    assert services.require_step_up(None, "10000231", note="Kefu early warning").changed
+    assert not services.require_step_up(agent, "10000231").changed
+    assert exchange.profile("10000231").step_up_required is True
+    with pytest.raises(ExchangeNotFound):
+        services.require_step_up(None, "99999999")
+    rows = AuditLogEntry.objects.filter(action="exchange.require_step_up").order_by("pk")
+    assert [(row.actor_label, row.target_id, row.after.get("changed")) for row in rows] == [
+        ("system", "10000231", True),
+        (agent.username, "10000231", False),
+        ("system", "99999999", None),
+    ]
+    assert rows.last().after["error"] == "not_found"  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ import pytest
 from pytest_django.live_server_helper import LiveServer
 
 from kefu.exchange import contract
-from kefu.exchange.adapter import ExchangeError, ExchangeNotFound, ExchangeRefused
+from kefu.exchange.adapter import ExchangeError, ExchangeNotFound, ExchangeRefused, LockReason
 from kefu.exchange.cli import openapi_schema
 from kefu.exchange.demo.adapter import DemoExchange, load_demo_exchange
 from kefu.exchange.http import HttpExchange
@@ -68,6 +68,28 @@ def test_actions_and_errors_through_http(served: HttpExchange) -> None:
         served.profile("../../admin")
 
 
+def test_lock_and_step_up_through_http(served: HttpExchange) -> None:
+    direct = DemoExchange()
+    first = served.lock_account("10000231", reason=LockReason.RISK_REVIEW, note="risk case 7")
+    again = served.lock_account("10000231", reason=LockReason.RISK_REVIEW)
+    assert (first.action, first.changed, first.detail) == ("lock_account", True, "risk_review")
+    assert (again.changed, again.detail) == (False, "risk_review")
+    lock = direct.profile("10000231").lock
+    assert lock is not None and lock.reason == LockReason.RISK_REVIEW
+    assert not served.profile("10000231").step_up_required
+    stepped = served.require_step_up("10000231", note="risk case 7")
+    assert (stepped.action, stepped.changed) == ("require_step_up", True)
+    assert not served.require_step_up("10000231").changed
+    assert served.profile("10000231") == direct.profile("10000231")
+    assert served.profile("10000231").step_up_required
+    with pytest.raises(ExchangeRefused, match="by itself"):
+        served.lock_account("10000231", reason=LockReason.PASSWORD_ATTEMPTS)
+    with pytest.raises(ExchangeNotFound):
+        served.lock_account("99999999", reason=LockReason.RISK_REVIEW)
+    with pytest.raises(ExchangeNotFound):
+        served.require_step_up("99999999")
+
+
 def test_unsigned_or_wrongly_signed_requests_are_refused(served: HttpExchange) -> None:
     wrong = HttpExchange(served.base_url, "not-the-secret", timeout=5)
     with pytest.raises(ExchangeError):
@@ -113,6 +135,8 @@ class Faulty(BaseHTTPRequestHandler):
         else:
             self._send(200, b"{}")
 
+    do_POST = do_GET
+
     def _send(self, status: int, body: bytes) -> None:
         try:
             self.send_response(status)
@@ -149,6 +173,18 @@ def test_every_failure_is_an_exchange_error(faulty: str, behaviour: str) -> None
     assert time.monotonic() - started < 2.5
 
 
+@pytest.mark.parametrize("behaviour", ["slow", "error", "garbage", "broken_contract"])
+def test_every_failure_of_an_action_is_an_exchange_error(faulty: str, behaviour: str) -> None:
+    Faulty.behaviour = behaviour
+    adapter = HttpExchange(faulty, SECRET, timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(ExchangeError):
+        adapter.lock_account("10000231", reason=LockReason.RISK_REVIEW)
+    with pytest.raises(ExchangeError):
+        adapter.require_step_up("10000231")
+    assert time.monotonic() - started < 5
+
+
 def test_an_exchange_that_is_down() -> None:
     adapter = HttpExchange("http://127.0.0.1:9", SECRET, timeout=0.5)
     with pytest.raises(ExchangeError):
@@ -161,3 +197,4 @@ def test_the_published_contract_is_the_one_served() -> None:
     published = json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
     assert published == json.loads(json.dumps(openapi_schema(), sort_keys=True))
     assert "/v1/users/{user_id}/deposits" in published["paths"]
+    assert {"/v1/users/{user_id}/lock", "/v1/users/{user_id}/step-up"} <= set(published["paths"])
