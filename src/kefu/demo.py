@@ -29,6 +29,7 @@ from kefu.exchange.demo.adapter import load_demo_exchange
 from kefu.intake.channels.form import services as tickets
 from kefu.knowledge.search import current_index
 from kefu.knowledge.services import load_content
+from kefu.risk.demo import load_demo_lists
 from kefu.routing.demo import load_demo_routing
 from kefu.rules.demo import load_demo_rules
 
@@ -62,6 +63,7 @@ def load_demo() -> DemoResult:
         load_demo_exchange()
         load_demo_routing()
         load_demo_rules()
+        load_demo_lists()
     return DemoResult(created=True)
 
 

@@ -308,6 +308,7 @@ class TimelineKind(models.TextChoices):
     CASE_UPDATED = "case_updated", _("Complaint case updated")
     CASE_RESOLVED = "case_resolved", _("Complaint case resolved")
     ESCALATION_REQUESTED = "escalation_requested", _("The customer asked to escalate")
+    RISK_ALERT = "risk_alert", _("Early-warning alert on this customer")
 
 
 class HandoffReason(models.TextChoices):

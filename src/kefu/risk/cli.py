@@ -3,6 +3,7 @@
 kefu risk ingest FILE.jsonl                          one event per line (see docs/risk.md)
 kefu risk load-list --list ofac|scam FILE [--asset ASSET] [--source NAME]
 kefu risk screen ADDRESS [--asset ASSET]
+kefu risk consume [--stream NAME] [--name CONSUMER]  read events from the Redis Stream (REDIS_URL)
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ def add_commands(commands: Any) -> None:
     load.add_argument("file", type=Path)
     load.add_argument("--asset", help="the asset the addresses are listed under (e.g. ETH)")
     load.add_argument("--source", help="name of the source (default: the file's name)")
+    consume = actions.add_parser("consume", help="read events from the Redis Stream until stopped")
+    consume.add_argument("--stream", default="kefu:risk:events")
+    consume.add_argument("--name", default="", help="this consumer's name (default: host-pid)")
     screen = actions.add_parser("screen", help="look an address up on every list")
     screen.add_argument("address")
     screen.add_argument("--asset", default="")
@@ -36,6 +40,8 @@ def run(arguments: argparse.Namespace) -> int:
         return _ingest(arguments.file)
     if arguments.action == "load-list":
         return _load_list(arguments)
+    if arguments.action == "consume":
+        return _consume(arguments.stream, arguments.name)
     return _screen(arguments.address, arguments.asset)
 
 
@@ -132,3 +138,27 @@ def _screen(address: str, asset: str) -> int:
         label = f" ({match.label})" if match.label else ""
         print(f"{result.normalised}: {match.list} list, {match.asset}{label}, from {match.source}")
     return 1
+
+
+def _consume(stream: str, name: str) -> int:
+    import os
+    import signal
+    import socket
+    import threading
+
+    from django.conf import settings
+
+    from kefu.risk.stream import connect, consume_forever
+
+    if not settings.REDIS_URL:
+        print("kefu risk consume needs REDIS_URL (the stream lives in Redis).", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_args: stop.set())
+    consumer = name or f"{socket.gethostname()}-{os.getpid()}"
+    print(f"Reading {stream} as {consumer}; stop with Ctrl-C.", flush=True)
+    try:
+        consume_forever(connect(settings.REDIS_URL), consumer, stop, stream=stream)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0

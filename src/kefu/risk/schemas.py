@@ -56,6 +56,8 @@ class IngestReportOut(Schema):
     duplicates: list[str]
     rejected: list[RejectionOut]
     screening_hits: list[HitOut]
+    alerts: int
+    cases: list[int]
 
 
 class MatchOut(Schema):

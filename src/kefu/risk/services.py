@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     EventKind.DEPOSIT: ("asset", "network", "amount"),
     EventKind.TRADE: ("asset", "amount"),
 }
+logger = logging.getLogger(__name__)
 _ASSET = re.compile(r"[A-Z0-9]{1,20}")
 _ASSET_IN_FILE_NAME = re.compile(r"(?:sanctioned|scam)_addresses_([A-Za-z0-9]{1,20})\.")
 
@@ -77,6 +79,10 @@ class IngestReport:
     duplicates: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     screening_hits: list[Hit] = field(default_factory=list)
+    # Primary keys of the rows this batch stored, for the detectors.
+    stored: list[int] = field(default_factory=list)
+    alerts: int = 0
+    cases: list[int] = field(default_factory=list)
 
 
 def ingest_events(
@@ -108,7 +114,23 @@ def ingest_events(
             valid.append(result)
     if valid:
         _store(valid, source, received_at, report)
+    if report.stored:
+        _detect(report, received_at)
     return report
+
+
+def _detect(report: IngestReport, now: datetime) -> None:
+    """Run the detectors on what this batch stored and act on what they find. A failure there
+    never loses the stored events: the detectors can run on them again."""
+    from kefu.risk.cases import act_on_events
+
+    try:
+        outcome = act_on_events(report.stored, now=now)
+    except Exception:
+        logger.exception("the detectors failed on %d stored events", len(report.stored))
+        return
+    report.alerts = len(outcome.alerts)
+    report.cases = sorted({case.pk for case in outcome.cases})
 
 
 def _check_event(index: int, raw: object, now: datetime) -> EventIn | Rejection:
@@ -212,6 +234,7 @@ def _store(
         report.accepted.extend(event_id for event_id in ids if event_id in stored)
         report.duplicates.extend(event_id for event_id in ids if event_id not in stored)
         in_order = [stored[event_id] for event_id in ids if event_id in stored]
+        report.stored.extend(row.pk for row in in_order)
         report.screening_hits.extend(_screen_withdrawals(in_order, received_at))
 
 

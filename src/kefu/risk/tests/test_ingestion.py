@@ -49,6 +49,8 @@ def test_a_signed_batch_is_stored() -> None:
         "duplicates": [],
         "rejected": [],
         "screening_hits": [],
+        "alerts": 0,
+        "cases": [],
     }
     login = RiskEvent.objects.get(event_id="e-1")
     assert (login.kind, login.user_id, login.ip, login.device_id, login.source) == (
@@ -128,6 +130,8 @@ def test_a_replayed_batch_changes_nothing() -> None:
         "duplicates": ["e-1", "w-1"],
         "rejected": [],
         "screening_hits": [],
+        "alerts": 0,
+        "cases": [],
     }
     assert (RiskEvent.objects.count(), ScreeningHit.objects.count()) == (2, 1)
 

@@ -27,7 +27,7 @@ def test_an_agent_screens_an_address(agent: User) -> None:
     assert "Fake_Phishing3901" in page
     assert 'id="list-versions"' not in page  # list versions are for supervisors
     assert 'data-listed="false"' in clean.content.decode()
-    assert reverse("risk:screen") in client.get(reverse("conversations:inbox")).content.decode()
+    assert reverse("risk:cases") in client.get(reverse("conversations:inbox")).content.decode()
 
 
 def test_the_page_escapes_what_was_typed_and_shows_versions_to_supervisors(
