@@ -283,15 +283,15 @@ def test_a_withdrawal_far_above_the_usual_is_high() -> None:
     ]
 
 
-def test_a_withdrawal_five_times_the_usual_is_medium() -> None:
+def test_a_withdrawal_five_times_the_usual_is_low() -> None:
     usual_withdrawals()
 
     assert run(withdrawal("w-big", 10 * DAY, "500.25")) == [
         (
             "withdrawal_above_baseline",
             "w-big",
-            55,
-            Severity.MEDIUM,
+            35,
+            Severity.LOW,
             {"amount": "500.25", "asset": "USDT", "median": "100", "count": 5, "ratio": 5},
         ),
     ]
