@@ -230,6 +230,13 @@ EXCHANGE_SECRET = env_secret("KEFU_EXCHANGE_SECRET")
 EXCHANGE_TIMEOUT = env_float("KEFU_EXCHANGE_TIMEOUT", 3.0)
 # When set, the demo exchange also serves the REST contract under /demo-exchange/v1/.
 DEMO_EXCHANGE_SECRET = env_secret("KEFU_DEMO_EXCHANGE_SECRET")
+
+# SMS and push warnings to customers through the exchange's messaging gateway (kefu.lib.messaging);
+# unset URLs: that channel is not used (email always is).
+SMS_URL = env_str("KEFU_SMS_URL", "")
+PUSH_URL = env_str("KEFU_PUSH_URL", "")
+MESSAGING_SECRET = env_secret("KEFU_MESSAGING_SECRET")
+MESSAGING_TIMEOUT = env_float("KEFU_MESSAGING_TIMEOUT", 3.0)
 # /demo/customers/: chat as one of the demo exchange's customers (signed in), to try the bot's
 # lookups. Only with the demo exchange: anyone may use it.
 DEMO_PAGES = EXCHANGE_ADAPTER == "demo" and env_bool("KEFU_DEMO_PAGES", True)

@@ -22,6 +22,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from kefu.accounts.events import record_audit
 from kefu.accounts.models import User
@@ -30,6 +31,7 @@ from kefu.conversations import events as conversation_events
 from kefu.conversations.models import Conversation, Customer, Status, TimelineKind
 from kefu.exchange.adapter import ExchangeError, ExchangeNotFound, ExchangeRefused, LockReason
 from kefu.exchange.services import exchange
+from kefu.lib import messaging
 from kefu.lib.errors import KefuError, NotFound
 from kefu.lib.live import LiveEvent, publish_on_commit
 from kefu.risk.models import (
@@ -219,7 +221,12 @@ def _carry_out(case: RiskCase, alerts: list[Alert], actions: Sequence[str], now:
                 if withdrawal_id:
                     _once(case, ActionKind.HOLD_WITHDRAWAL, withdrawal_id, now)
         elif action == ActionKind.NOTIFY_CUSTOMER:
-            _once(case, ActionKind.NOTIFY_CUSTOMER, _notice_key(alerts), now, alerts=alerts)
+            key = _notice_key(alerts)
+            _once(case, ActionKind.NOTIFY_CUSTOMER, key, now, alerts=alerts)
+            if messaging.sms_configured():
+                _once(case, ActionKind.NOTIFY_CUSTOMER, f"sms:{key}"[:100], now, alerts=alerts)
+            if messaging.push_configured():
+                _once(case, ActionKind.NOTIFY_CUSTOMER, f"push:{key}"[:100], now, alerts=alerts)
         else:
             _once(case, ActionKind(action), "", now)
 
@@ -281,6 +288,8 @@ def _perform(
             result = exchange().lock_account(case.user_id, reason=LockReason.RISK_REVIEW, note=note)
         elif action == ActionKind.REQUIRE_STEP_UP:
             result = exchange().require_step_up(case.user_id, note=note)
+        elif action == ActionKind.NOTIFY_CUSTOMER and target.startswith(("sms:", "push:")):
+            return _message_customer(case, alerts, target.partition(":")[0])
         elif action == ActionKind.NOTIFY_CUSTOMER:
             return _warn_customer(case, alerts)
         else:
@@ -331,6 +340,36 @@ def _warn_customer(case: RiskCase, alerts: list[Alert]) -> tuple[ActionStatus, s
         logger.warning("could not email the risk warning of case %s", case.pk, exc_info=True)
         return ActionStatus.FAILED, str(error)[:200]
     return ActionStatus.DONE, email
+
+
+def _message_customer(
+    case: RiskCase, alerts: list[Alert], channel: str
+) -> tuple[ActionStatus, str]:
+    """A short SMS or push warning through the exchange's messaging gateway, in the
+    customer's language; sanctions are not disclosed, as in the email."""
+    from kefu.risk.detectors import describe
+
+    alerts = [alert for alert in alerts if alert.detector not in UNDISCLOSED_DETECTORS]
+    if not alerts:
+        return ActionStatus.SKIPPED, "not disclosed to the customer"
+    customer = Customer.objects.filter(external_id=case.user_id).first()
+    language = customer.language if customer else "en"
+    brand = get_brand()
+    with translation.override("zh-hans" if language.startswith("zh") else "en"):
+        title = _("%(brand)s security: was this you?") % {"brand": brand.display_name}
+        text = _(
+            "%(reason)s. If this was not you, freeze your account now (Account → Security). "
+            "We never ask for your password or codes."
+        ) % {"reason": describe(alerts[0].detector, alerts[0].params)}
+    try:
+        if channel == "sms":
+            message_id = messaging.send_sms(case.user_id, f"{title} {text}")
+        else:
+            message_id = messaging.send_push(case.user_id, title, text)
+    except messaging.MessagingError as error:
+        kind = "permanent" if error.permanent else "retryable"
+        return ActionStatus.FAILED, f"{kind}: {error}"
+    return ActionStatus.DONE, message_id
 
 
 def _tell_agents(case: RiskCase, alerts: list[Alert]) -> None:
