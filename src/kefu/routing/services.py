@@ -95,8 +95,8 @@ def route_conversation(
     """Hand a conversation to people: the queue of its intent (first time only), its computed
     priority, the automation rules, a complaint case for complaints, then the best free agent.
 
-    Safe to call again (a second hand-off re-queues without resetting the wait). Returns None
-    for a closed or missing conversation.
+    Safe to call again (a second hand-off re-queues without resetting the wait or running the
+    rules again). Returns None for a closed or missing conversation.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -130,7 +130,9 @@ def route_conversation(
         conversation_events.publish_conversation_changed(
             conversation, previous_queue=previous_queue
         )
-    fired = _apply_rules(conversation_id, now)
+    # Rules run when a conversation first reaches people: a second hand-off does not send
+    # their canned replies or notifications again.
+    fired = _apply_rules(conversation_id, now) if created else []
     sla.refresh_due_times([conversation_id])
     if conversation.intent == COMPLAINT_INTENT and apps.is_installed("kefu.complaints"):
         from kefu.complaints.errors import CaseChangeNotAllowed, NoCaseOwner

@@ -360,3 +360,24 @@ def test_urgent_goes_first_then_those_still_in_time_then_the_late(agent: User) -
     order = [c.pk for c in routing.waiting_conversations()]
 
     assert order == [urgent.pk, in_time.pk, late.pk]
+
+
+def test_rules_run_once_when_a_conversation_first_reaches_people(supervisor: User) -> None:
+    from kefu.rules.models import Rule
+    from kefu.rules.services import save_rule
+
+    save_rule(
+        supervisor,
+        None,
+        name="Tag deposits",
+        conditions=[{"field": "intent", "operator": "is", "value": "deposit.not_credited"}],
+        actions=[{"type": "add_tag", "value": "deposits"}],
+    )
+    conversation = ticket(customer_named("a"), intent="deposit.not_credited")
+
+    first = routing.route_conversation(conversation.pk)
+    again = routing.route_conversation(conversation.pk)
+
+    assert first is not None and len(first.rules_fired) == 1
+    assert again is not None and again.rules_fired == []
+    assert Rule.objects.get().fired_count == 1
