@@ -13,6 +13,7 @@ from kefu.conversations.models import Conversation, Status
 from kefu.lib.taxonomy import queue_name, queues
 from kefu.routing.models import AgentProfile, ConversationRouting, Presence, SlaStage
 from kefu.routing.services import ACTIVE_STATUSES, CHAT_CHANNELS
+from kefu.routing.sla import running_clocks
 
 BOARD_ROWS = 100
 
@@ -60,20 +61,6 @@ class Board:
     queues: list[QueueLine] = field(default_factory=list)
 
 
-def _next_clock(routing: ConversationRouting) -> tuple[str, datetime, int] | None:
-    conversation = routing.conversation
-    clocks = []
-    if conversation.first_response_at is None and routing.first_response_due_at:
-        clocks.append(
-            ("first_response", routing.first_response_due_at, routing.first_response_stage)
-        )
-    if routing.next_response_due_at and conversation.awaiting_reply_since:
-        clocks.append(("next_response", routing.next_response_due_at, routing.next_response_stage))
-    if routing.resolution_due_at and conversation.status not in (Status.RESOLVED, Status.CLOSED):
-        clocks.append(("resolution", routing.resolution_due_at, routing.resolution_stage))
-    return min(clocks, key=lambda clock: clock[1]) if clocks else None
-
-
 def sla_board(queue: str = "", *, now: datetime | None = None) -> Board:
     """Every conversation with a running SLA clock, the nearest due first; counts of breached,
     at-risk and on-track; first-response attainment over the last 24 hours; each queue's
@@ -90,10 +77,11 @@ def sla_board(queue: str = "", *, now: datetime | None = None) -> Board:
         rows = rows.filter(conversation__queue=queue)
     board = Board()
     for routing in rows[:5000]:
-        clock = _next_clock(routing)
-        if clock is None:
+        running = running_clocks(routing, routing.conversation)
+        if not running:
             continue
-        metric, due, stage = clock
+        nearest = min(running, key=lambda clock: clock.due_at)
+        metric, due, stage = nearest.metric, nearest.due_at, nearest.stage
         item = Clock(routing.conversation, metric, due, stage, routing.escalation_level)
         if due <= now:
             board.breached += 1

@@ -52,13 +52,13 @@ SIGNAL_POINTS = {
     "exclamations": 5,
     "repeated_contact": 10,
 }
-VIP_POINTS = {
+VIP_POINTS: dict[int, int] = {
     VipTier.VIP1: 5,
     VipTier.VIP2: 10,
     VipTier.VIP3: 15,
     VipTier.INSTITUTIONAL: 20,
 }
-SECURITY_POINTS = {SecurityLevel.ELEVATED: 10, SecurityLevel.HIGH: 20}
+SECURITY_POINTS: dict[str, int] = {SecurityLevel.ELEVATED: 10, SecurityLevel.HIGH: 20}
 # The bot suspected an account takeover and handed off as urgent.
 BOT_URGENT_POINTS = 40
 NEGATIVE_SENTIMENT_POINTS = 15
@@ -165,12 +165,8 @@ def compute_priority(facts: Facts, now: datetime) -> Computed:
     for signal in sorted(facts.signals):
         add("signal", SIGNAL_POINTS[signal], signal)
     add("sentiment", round(NEGATIVE_SENTIMENT_POINTS * min(1.0, facts.negative_sentiment)), "")
-    add(
-        "vip",
-        VIP_POINTS.get(VipTier(facts.vip_tier), 0) if facts.vip_tier in VipTier.values else 0,
-        facts.vip_tier,
-    )
-    add("security", SECURITY_POINTS.get(facts.security_level, 0), facts.security_level)  # type: ignore[call-overload]
+    add("vip", VIP_POINTS.get(facts.vip_tier, 0), facts.vip_tier)
+    add("security", SECURITY_POINTS.get(facts.security_level, 0), facts.security_level)
     if facts.amount is not None:
         value, currency = facts.amount
         add("amount", _amount_points(value, currency), f"{value} {currency}")
@@ -247,8 +243,10 @@ def _amount_points(value: Decimal, currency: str) -> int:
 
 
 def _float(value: object) -> float:
+    if not isinstance(value, int | float | str):
+        return 0.0
     try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        number = float(value)
+    except ValueError:
         return 0.0
     return number if 0.0 <= number <= 1.0 else 0.0

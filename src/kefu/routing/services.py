@@ -417,17 +417,11 @@ def claim_slot(candidate: Candidate, conversation_id: int, *, now: datetime) -> 
             return Claim.FULL
         conversation = Conversation.objects.only("channel").get(pk=conversation_id)
         chat = is_chat(conversation.channel)
-        load = Conversation.objects.filter(
-            assignee_id=candidate.user_id,
-            status__in=ACTIVE_STATUSES,
-            channel__in=CHAT_CHANNELS,
+        chats, tickets = _loads([candidate.user_id]).get(candidate.user_id, (0, 0))
+        load, capacity = (
+            (chats, profile.chat_capacity) if chat else (tickets, profile.ticket_capacity)
         )
-        if not chat:
-            load = Conversation.objects.filter(
-                assignee_id=candidate.user_id, status__in=ACTIVE_STATUSES
-            ).exclude(channel__in=CHAT_CHANNELS)
-        capacity = profile.chat_capacity if chat else profile.ticket_capacity
-        if load.count() >= capacity:
+        if load >= capacity:
             return Claim.FULL
         conversation = lock_conversation(conversation_id)
         if conversation.assignee_id is not None or conversation.status != Status.OPEN:
@@ -734,21 +728,25 @@ def rebalance(
     )
     for pk in list(offline.values_list("pk", flat=True)):
         returned += _return_to_queue(pk, "rebalanced", actor)
-    for profile in AgentProfile.objects.filter(presence=Presence.ONLINE):
-        for chat in (True, False):
-            mine = Conversation.objects.filter(
-                assignee_id=profile.user_id, status__in=ACTIVE_STATUSES
-            )
-            mine = (
-                mine.filter(channel__in=CHAT_CHANNELS)
-                if chat
-                else mine.exclude(channel__in=CHAT_CHANNELS)
-            )
-            capacity = profile.chat_capacity if chat else profile.ticket_capacity
-            excess = mine.count() - capacity
+    online = list(AgentProfile.objects.filter(presence=Presence.ONLINE))
+    loads = _loads(profile.user_id for profile in online)
+    for profile in online:
+        chats, tickets = loads.get(profile.user_id, (0, 0))
+        for chat, load, capacity in (
+            (True, chats, profile.chat_capacity),
+            (False, tickets, profile.ticket_capacity),
+        ):
+            excess = load - capacity
             if excess <= 0:
                 continue
-            newest = mine.filter(status=Status.OPEN, first_response_at__isnull=True)
+            newest = Conversation.objects.filter(
+                assignee_id=profile.user_id, status=Status.OPEN, first_response_at__isnull=True
+            )
+            newest = (
+                newest.filter(channel__in=CHAT_CHANNELS)
+                if chat
+                else newest.exclude(channel__in=CHAT_CHANNELS)
+            )
             if queue:
                 newest = newest.filter(queue=queue)
             for pk in list(newest.order_by("-created_at").values_list("pk", flat=True)[:excess]):

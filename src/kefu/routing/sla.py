@@ -196,7 +196,13 @@ def check_slas(now: datetime | None = None) -> SweepReport:
         if policy is None:
             continue
         _reset_next_response(routing, conversation)
-        for metric, due, start, target in _running_clocks(routing, conversation, policy):
+        for clock in running_clocks(routing, conversation):
+            metric, due, start, target = (
+                clock.metric,
+                clock.due_at,
+                clock.started_at,
+                clock.target_seconds(policy),
+            )
             stage_field = f"{metric}_stage"
             stage = getattr(routing, stage_field)
             if now >= due and stage < SlaStage.BREACHED:
@@ -217,32 +223,47 @@ def check_slas(now: datetime | None = None) -> SweepReport:
     return report
 
 
-def _running_clocks(
-    routing: ConversationRouting, conversation: Conversation, policy: SlaPolicy
-) -> list[tuple[str, datetime, datetime, int]]:
-    """(metric, due, start, target seconds) of each clock still running."""
+@dataclass(frozen=True)
+class RunningClock:
+    """One SLA clock that is still running for a conversation."""
+
+    metric: str
+    due_at: datetime
+    started_at: datetime
+    stage: int
+
+    def target_seconds(self, policy: SlaPolicy) -> int:
+        return int(getattr(policy, f"{self.metric}_seconds"))
+
+
+def running_clocks(routing: ConversationRouting, conversation: Conversation) -> list[RunningClock]:
+    """The clocks still running: first response until the first reply, next response while a
+    customer message waits for an answer, resolution until resolved. The sweep, the board and
+    the side bar all read them here."""
     clocks = []
     if conversation.first_response_at is None and routing.first_response_due_at:
         clocks.append(
-            (
+            RunningClock(
                 "first_response",
                 routing.first_response_due_at,
                 routing.queued_at,
-                policy.first_response_seconds,
+                routing.first_response_stage,
             )
         )
     if routing.next_response_due_at and conversation.awaiting_reply_since:
         clocks.append(
-            (
+            RunningClock(
                 "next_response",
                 routing.next_response_due_at,
                 max(conversation.awaiting_reply_since, routing.queued_at),
-                policy.next_response_seconds,
+                routing.next_response_stage,
             )
         )
-    if routing.resolution_due_at:
+    if routing.resolution_due_at and conversation.status not in DONE_STATUSES:
         clocks.append(
-            ("resolution", routing.resolution_due_at, routing.queued_at, policy.resolution_seconds)
+            RunningClock(
+                "resolution", routing.resolution_due_at, routing.queued_at, routing.resolution_stage
+            )
         )
     return clocks
 
@@ -341,8 +362,8 @@ def _escalate_further(
     """A breach still open a step after the last escalation goes one level up: supervisor,
     then manager."""
     breached_running = any(
-        getattr(routing, f"{metric}_stage") == SlaStage.BREACHED
-        for metric, _due, _start, _target in _running_clocks(routing, conversation, policy)
+        getattr(routing, f"{clock.metric}_stage") == SlaStage.BREACHED
+        for clock in running_clocks(routing, conversation)
     )
     if (
         not breached_running

@@ -21,6 +21,7 @@ from kefu.routing.models import (
     Presence,
     SlaStage,
 )
+from kefu.routing.sla import running_clocks
 
 register = template.Library()
 
@@ -109,29 +110,18 @@ def routing_card(context: template.Context, conversation: Conversation) -> dict[
         ConversationRouting.objects.filter(pk=conversation.pk).select_related("sla_policy").first()
     )
     now = timezone.now()
-    clocks = []
-    if routing is not None:
-        if conversation.first_response_at is None and routing.first_response_due_at:
-            clocks.append(
-                ("first_response", routing.first_response_due_at, routing.first_response_stage)
-            )
-        if routing.next_response_due_at and conversation.awaiting_reply_since:
-            clocks.append(
-                ("next_response", routing.next_response_due_at, routing.next_response_stage)
-            )
-        if routing.resolution_due_at and conversation.status in ("open", "pending"):
-            clocks.append(("resolution", routing.resolution_due_at, routing.resolution_stage))
+    clocks = running_clocks(routing, conversation) if routing is not None else []
     return {
         "conversation": conversation,
         "routing": routing,
         "clocks": [
             {
-                "metric": metric,
-                "due_at": due,
-                "seconds_left": int((due - now).total_seconds()),
-                "warned": stage >= SlaStage.WARNED,
+                "metric": clock.metric,
+                "due_at": clock.due_at,
+                "seconds_left": int((clock.due_at - now).total_seconds()),
+                "warned": clock.stage >= SlaStage.WARNED,
             }
-            for metric, due, stage in clocks
+            for clock in clocks
         ],
         "tags": list(conversation.tags.values_list("name", flat=True)),
         "csrf_token": context.get("csrf_token"),
