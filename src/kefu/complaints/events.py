@@ -10,10 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, TypedDict
 
-from kefu.accounts.events import record_audit
 from kefu.accounts.models import User
 from kefu.complaints.models import Case
-from kefu.conversations.events import record_timeline
+from kefu.conversations.events import audit_conversation, record_timeline
 from kefu.conversations.models import TimelineEvent, TimelineKind
 
 
@@ -69,12 +68,12 @@ def audit_case(
     after: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> None:
-    """Audit an action on a case; ``actor`` None is the customer or the system."""
-    record_audit(
+    """Audit an action on a case, as an action on its conversation (the audit log links it);
+    ``actor`` None is the customer or the system."""
+    audit_conversation(
         actor,
         action,
-        target_type="conversation",
-        target_id=case.conversation_id,
+        case.conversation,
         before=before,
         after={"case": case.pk, **(after or {})},
         ip_address=ip_address,

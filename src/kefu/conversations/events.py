@@ -188,7 +188,7 @@ def record_timeline(
 
 
 def audit_conversation(
-    actor: User,
+    actor: User | None,
     action: str,
     conversation: Conversation,
     *,
@@ -196,7 +196,7 @@ def audit_conversation(
     after: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> None:
-    """Audit a staff action on a conversation."""
+    """Audit an action on a conversation (``actor`` None: the customer or the system)."""
     record_audit(
         actor,
         action,

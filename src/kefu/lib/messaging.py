@@ -11,13 +11,13 @@ Every call has a timeout, and a failure says whether it is worth retrying.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 
 import httpx
 from django.conf import settings
+
+from kefu.lib.signing import HEADER, signature_header
 
 MAX_SMS_CHARS = 300
 MAX_PUSH_TITLE_CHARS = 80
@@ -57,21 +57,13 @@ def send_push(user_id: str, title: str, text: str) -> str:
     )
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The signature header value for ``body`` sent at ``timestamp``."""
-    digest = hmac.new(
-        secret.encode("utf-8"), str(timestamp).encode("ascii") + b"." + body, hashlib.sha256
-    ).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
 def _post(url: str, payload: dict[str, str]) -> str:
     if not url or not settings.MESSAGING_SECRET:
         raise MessagingError("no messaging gateway is configured", permanent=True)
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     headers = {
         "Content-Type": "application/json",
-        "X-Kefu-Signature": sign(settings.MESSAGING_SECRET, int(time.time()), body),
+        HEADER: signature_header(settings.MESSAGING_SECRET, int(time.time()), body),
         "User-Agent": "kefu-messaging/1",
     }
     try:

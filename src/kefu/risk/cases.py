@@ -9,7 +9,6 @@ detection run twice, or by two workers, acts once.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -426,11 +425,11 @@ def _trust_of(event: RiskEvent) -> list[tuple[str, str]]:
     values = []
     if event.device_id:
         values.append((TrustKind.DEVICE.value, event.device_id))
-    if event.ip:
-        network = ipaddress.ip_network(
-            f"{event.ip}/{24 if ':' not in event.ip else 48}", strict=False
-        )
-        values.append((TrustKind.NETWORK.value, str(network)))
+    from kefu.risk.detectors import network_of
+
+    network = network_of(event.ip)
+    if network:
+        values.append((TrustKind.NETWORK.value, network))
     if event.country:
         values.append((TrustKind.COUNTRY.value, event.country))
     if event.address:

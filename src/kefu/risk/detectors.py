@@ -384,7 +384,7 @@ class _Customer:
     def _login(self, event: RiskEvent) -> list[Finding]:
         findings: list[Finding] = []
         device = event.device_id
-        network = _network_of(event.ip)
+        network = network_of(event.ip)
         country = event.country if len(event.country) == 2 and event.country.isalpha() else ""
         is_new_device = bool(
             device
@@ -620,7 +620,7 @@ def _amount_of(event: RiskEvent) -> Decimal | None:
     return amount
 
 
-def _network_of(ip: object) -> str:
+def network_of(ip: object) -> str:
     """The /24 (IPv4) or /48 (IPv6) network of ``ip`` as ``TrustedValue`` stores it; "" when
     it is not an IP address."""
     if not isinstance(ip, str) or not ip:

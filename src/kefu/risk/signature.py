@@ -8,24 +8,13 @@ replayed later. Several ``v1`` values may be sent while a secret is being rotate
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
+from kefu.lib.signing import HEADER, signature, signature_header
 from kefu.risk.errors import SignatureInvalid
 
-HEADER = "X-Kefu-Signature"
+__all__ = ["HEADER", "signature", "signature_header", "verify_signature"]
 TOLERANCE_SECONDS = 300
-
-
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """Return the hex HMAC-SHA256 of ``body`` signed at ``timestamp``."""
-    message = str(timestamp).encode("ascii") + b"." + body
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
-
-
-def signature_header(secret: str, timestamp: int, body: bytes) -> str:
-    """Return the value of the signature header for ``body`` (what the exchange sends)."""
-    return f"t={timestamp},v1={signature(secret, timestamp, body)}"
 
 
 def verify_signature(secret: str, header: str, body: bytes, *, now: float) -> None:
