@@ -8,10 +8,12 @@ import platform
 import statistics
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -74,3 +76,22 @@ def report(title: str, results: dict[str, Any], *, as_json: bool) -> None:
         return
     print(f"\n{title}  ({machine()})")
     print(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+@contextmanager
+def fresh_postgres(url: str, default_name: str) -> Iterator[str]:
+    """The database named in ``url`` (``default_name`` when it names none), created empty
+    (dropped first if left over) and dropped afterwards."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or default_name
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -56,13 +56,10 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import harness
 
@@ -1055,25 +1052,6 @@ def kefu_figures(stream: Stream, run: dict[str, Any], *, warmup: int, batch: int
 # --- PostgreSQL in a child process -----------------------------------------------------------
 
 
-@contextmanager
-def fresh_postgres(url: str) -> Iterator[str]:
-    """The database named in ``url``, created empty (dropped first if left over) and dropped
-    afterwards."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "bench_risk"
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def run_in_child(arguments: argparse.Namespace, database_url: str) -> dict[str, Any]:
     """Run the same stream in a new process (the database is chosen at start-up)."""
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -1276,7 +1254,7 @@ def main() -> None:
     if arguments.postgres and not arguments.skip_throughput:
         say("the same stream on PostgreSQL")
         began = time.perf_counter()
-        with fresh_postgres(arguments.postgres) as url:
+        with harness.fresh_postgres(arguments.postgres, "bench_risk") as url:
             runs.append(run_in_child(arguments, url))
         elapsed["stream_postgresql"] = round(time.perf_counter() - began, 1)
     kefu = kefu_figures(stream, runs[0], warmup=arguments.warmup, batch=arguments.batch)

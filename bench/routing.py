@@ -58,7 +58,6 @@ from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 import harness
 
@@ -1034,25 +1033,6 @@ def throughput(decisions: int, agent_count: int, seed: int) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def fresh_postgres(url: str) -> Iterator[str]:
-    """The database named in ``url``, created empty (dropped first if left over) and dropped
-    afterwards."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "bench_routing"
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def throughput_in_child(arguments: argparse.Namespace, database_url: str = "") -> dict[str, Any]:
     """Run the throughput measurement in a new process (the database is chosen at start-up)."""
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
@@ -1252,7 +1232,7 @@ def main() -> None:
         if arguments.postgres:
             say("throughput, PostgreSQL")
             began = time.perf_counter()
-            with fresh_postgres(arguments.postgres) as url:
+            with harness.fresh_postgres(arguments.postgres, "bench_routing") as url:
                 results["throughput"].append(throughput_in_child(arguments, url))
             elapsed["throughput_postgresql"] = round(time.perf_counter() - began, 1)
     elapsed["total"] = round(time.perf_counter() - started, 1)
