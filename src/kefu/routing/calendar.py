@@ -121,21 +121,3 @@ def add_open_seconds(schedule: Schedule | None, start: datetime, seconds: int) -
             remaining -= end - begin
         day += timedelta(days=1)
     return None
-
-
-def open_seconds_between(schedule: Schedule | None, start: datetime, end: datetime) -> int:
-    """How many seconds the calendar is open from ``start`` to ``end``."""
-    if end <= start:
-        return 0
-    if schedule is None:
-        return int((end - start).total_seconds())
-    total = timedelta()
-    day = start.astimezone(schedule.zone).date() - timedelta(days=1)
-    last = end.astimezone(schedule.zone).date()
-    while day <= last:
-        for begin, finish in schedule.open_spans(day):
-            overlap = min(finish, end) - max(begin, start)
-            if overlap > timedelta():
-                total += overlap
-        day += timedelta(days=1)
-    return int(total.total_seconds())

@@ -8,7 +8,7 @@ routing code once it has computed a queue and a priority.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -318,25 +318,6 @@ def move_rule(
             ip_address=ip_address,
         )
     return True
-
-
-def reorder_rules(actor: User, rule_ids: Sequence[int], *, ip_address: str | None = None) -> None:
-    """Put every rule in the given order. Raises RuleInvalid unless ``rule_ids`` names each
-    rule exactly once."""
-    with transaction.atomic():
-        current = [rule.pk for rule in locked_rules()]
-        wanted = list(rule_ids)
-        if sorted(wanted) != sorted(current):
-            raise RuleInvalid(_("The new order must list every rule once."), field="order")
-        _renumber(wanted)
-        events.audit_rule(
-            actor,
-            "rule.reordered",
-            "",
-            before={"order": current},
-            after={"order": wanted},
-            ip_address=ip_address,
-        )
 
 
 def delete_rule(actor: User, rule_id: int, *, ip_address: str | None = None) -> bool:

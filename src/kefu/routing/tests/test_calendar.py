@@ -12,7 +12,6 @@ from kefu.routing.calendar import (
     Schedule,
     add_open_seconds,
     is_open,
-    open_seconds_between,
     parse_hours,
 )
 
@@ -63,7 +62,6 @@ def test_holidays_and_midnight_spans() -> None:
     assert add_open_seconds(nights, start, 2 * 3600) == datetime(
         2026, 12, 21, 23, 0, tzinfo=NEW_YORK
     )
-    assert open_seconds_between(nights, monday, monday + timedelta(hours=6)) == 4 * 3600
 
 
 def test_a_calendar_that_is_never_open_gives_no_due_time() -> None:
