@@ -12,6 +12,12 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kefu.conversations.api import public_router, staff_router
 from kefu.intake.api import router as intake_router
+from kefu.intake.channels.discord.api import router as discord_router
+from kefu.intake.channels.email.api import router as email_router
+from kefu.intake.channels.phone.api import router as phone_router
+from kefu.intake.channels.telegram.api import router as telegram_router
+from kefu.intake.channels.webhook.api import router as webhook_router
+from kefu.intake.verification_api import router as verification_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.lib.errors import ErrorCode, KefuError
 from kefu.risk.api import ingestion_router as risk_ingestion_router
@@ -74,3 +80,9 @@ api.add_router("/staff", staff_router)
 api.add_router("/staff", routing_router)
 api.add_router("", risk_ingestion_router)
 api.add_router("/staff", risk_staff_router)
+api.add_router("/channels/email", email_router)
+api.add_router("/channels/telegram", telegram_router)
+api.add_router("/channels/discord", discord_router)
+api.add_router("/channels/webhook", webhook_router)
+api.add_router("/channels/phone", phone_router)
+api.add_router("", verification_router)

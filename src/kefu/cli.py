@@ -7,6 +7,7 @@
     kefu kb search|load              knowledge base (see kefu.knowledge.cli)
     kefu exchange load|openapi|check the exchange back office (see kefu.exchange.cli)
     kefu risk ingest|load-list|screen risk events and address screening (see kefu.risk.cli)
+    kefu channels smtp-server|poll   the channels customers write on (see kefu.intake.cli)
     kefu manage ARGS...              Django management commands
 
 ``--data-dir`` (or ``KEFU_DATA_DIR``, default ``./kefu-data``) holds all embedded state.
@@ -64,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     from kefu.risk.cli import add_commands as add_risk_commands
 
     add_risk_commands(commands)
+    from kefu.intake.cli import add_commands as add_channel_commands
+
+    add_channel_commands(commands)
     manage = commands.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
@@ -112,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
 
         _migrate()
         return run_risk(arguments)
+    if arguments.command == "channels":
+        from kefu.intake.cli import run as run_channels
+
+        _migrate()
+        return run_channels(arguments)
     if arguments.command == "kb":
         from kefu.knowledge.cli import run as run_kb
 
@@ -236,10 +245,13 @@ def _start_embedded_worker() -> threading.Thread | None:
 
 
 def _start_routing_sweep() -> None:
-    """Serve the queues, warn before SLA breaches and escalate after them, in the background."""
+    """Serve the queues, warn before SLA breaches and escalate after them; send replies out on
+    their channels and read mailboxes and bots: two background threads."""
+    from kefu.intake.schedule import start_sweeper as start_channel_sweeper
     from kefu.routing.schedule import start_sweeper
 
     start_sweeper()
+    start_channel_sweeper()
 
 
 def _work_forever() -> None:

@@ -93,7 +93,11 @@ LOGIN_REDIRECT_URL = "conversations:inbox"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        # Each channel keeps its templates in its own package (intake/channels/<kind>/templates).
+        "DIRS": [
+            PACKAGE_DIR / "templates",
+            *sorted((PACKAGE_DIR / "intake" / "channels").glob("*/templates")),
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -312,6 +316,11 @@ RISK_SECRET = env_secret("KEFU_RISK_SECRET")
 
 # How often the background sweep serves the queues and checks SLAs.
 ROUTING_SWEEP_SECONDS = env_int("KEFU_ROUTING_SWEEP_SECONDS", 5, minimum=1)
+
+# Channels (docs/channels.md): the sweep that sends replies and polls mailboxes and bots.
+CHANNEL_SWEEP_SECONDS = env_int("KEFU_CHANNEL_SWEEP_SECONDS", 5, minimum=1)
+CHANNEL_POLL_SECONDS = env_int("KEFU_CHANNEL_POLL_SECONDS", 30, minimum=1)
+CHANNEL_DOWN_AFTER_FAILURES = env_int("KEFU_CHANNEL_DOWN_AFTER_FAILURES", 3, minimum=1)
 # A ticket the language model has not routed after this long is routed anyway.
 ROUTING_GRACE_SECONDS = env_int("KEFU_ROUTING_GRACE_SECONDS", 60, minimum=1)
 # A console that has not pinged for this long is gone (its server process died).

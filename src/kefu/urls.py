@@ -21,6 +21,8 @@ urlpatterns = [
     path("console/nlu/", include("kefu.nlu.urls")),
     path("console/rules/", include("kefu.rules.urls")),
     path("console/risk/", include("kefu.risk.urls")),
+    path("console/channels/", include("kefu.intake.console_urls")),
+    path("verify/", include("kefu.intake.verification_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -26,7 +26,7 @@ from kefu.exchange.services import exchange
 from kefu.lib.language import HAN
 
 logger = logging.getLogger(__name__)
-CHAT_CHANNELS = (Channel.WIDGET, Channel.TELEGRAM)
+CHAT_CHANNELS = (Channel.WIDGET, Channel.TELEGRAM, Channel.DISCORD, Channel.WEBHOOK)
 
 
 def article_url(slug: str) -> str:

@@ -50,6 +50,11 @@ class Customer(models.Model):
     visitor_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     name = models.CharField(_("name"), max_length=120, blank=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
+    # E.164 ("+8613800138000"), as the phone channel matches callers by it.
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    # The code the customer set at the exchange; every email Kefu sends them shows it, so a
+    # mail without it is known to be a fake.
+    anti_phishing_code = models.CharField(_("anti-phishing code"), max_length=32, blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.EN
     )
@@ -93,6 +98,8 @@ class Channel(models.TextChoices):
     API = "api", _("API")
     EMAIL = "email", _("Email")
     TELEGRAM = "telegram", _("Telegram")
+    DISCORD = "discord", _("Discord")
+    WEBHOOK = "webhook", _("Webhook")
     PHONE = "phone", _("Phone")
 
 
@@ -216,6 +223,8 @@ class Message(models.Model):
         related_name="messages",
     )
     body = models.TextField()
+    # An email's HTML part after sanitising (kefu.intake.channels.email); ``body`` is its text.
+    html = models.TextField(blank=True)
     language = models.CharField(max_length=8, blank=True)
     is_internal = models.BooleanField(_("internal note"), default=False)
     client_id = models.CharField(max_length=64, blank=True)
@@ -309,6 +318,9 @@ class TimelineKind(models.TextChoices):
     CASE_RESOLVED = "case_resolved", _("Complaint case resolved")
     ESCALATION_REQUESTED = "escalation_requested", _("The customer asked to escalate")
     RISK_ALERT = "risk_alert", _("Early-warning alert on this customer")
+    DELIVERY_FAILED = "delivery_failed", _("A reply could not be delivered on its channel")
+    PHISHING_LINK = "phishing_link", _("A dangerous link was posted")
+    CALL_LOGGED = "call_logged", _("Phone call")
 
 
 class HandoffReason(models.TextChoices):

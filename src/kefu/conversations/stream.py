@@ -100,7 +100,8 @@ def intent_choices() -> list[tuple[str, str]]:
 def conversation_stream(conversation: Conversation) -> list[StreamItem]:
     """The latest messages and events of a conversation, oldest first (three queries)."""
     messages = list(
-        conversation.messages.select_related("author")
+        # "delivery": how a reply is doing on its channel (kefu.intake.outbound).
+        conversation.messages.select_related("author", "delivery")
         .prefetch_related("attachments")
         .order_by("-pk")[:STREAM_LIMIT]
     )

@@ -253,6 +253,7 @@ class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned to you")
     RULE = "rule", _("Automation rule")
     CASE = "case", _("Complaint case")
+    CHANNEL = "channel", _("Channel problem")
 
 
 class Notification(models.Model):

@@ -12,6 +12,7 @@ conversation, every staff message is audited, and live updates go out after the 
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Sequence
@@ -56,10 +57,13 @@ from kefu.lib.redaction import redact_secrets
 from kefu.lib.taxonomy import DEFAULT_QUEUE, queues
 from kefu.lib.uploads import CheckedUpload
 
+logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 10_000
 MAX_SUBJECT_CHARS = 200
 # Channels whose customers are told about replies by email (they are not watching a chat).
 EMAIL_NOTIFIED_CHANNELS = (Channel.FORM, Channel.API)
+# Channels whose replies Kefu sends back out on them (kefu.intake.outbound).
+OUTBOUND_CHANNELS = (Channel.EMAIL, Channel.TELEGRAM, Channel.DISCORD, Channel.WEBHOOK)
 # A resolved or pending conversation opens again when the customer writes.
 WAITING_ON_CUSTOMER = (Status.RESOLVED, Status.PENDING)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -273,6 +277,8 @@ class _Batch:
     changed: dict[int, int | None] = field(default_factory=dict)  # id -> previous assignee
     statuses: list[tuple[int, Status, User]] = field(default_factory=list)
     new: set[int] = field(default_factory=set)  # created with their first message counted
+    outbound: list[Message] = field(default_factory=list)  # to send on their channel
+    customer_messages: list[Message] = field(default_factory=list)  # links to check
 
 
 def _store(
@@ -316,6 +322,11 @@ def _store(
             conversation = batch.conversations[item.conversation_id]
             attachments = _store_attachments(conversation, message, item.uploads)
             _account_for(batch, conversation, item, message, redactions, warning)
+            if item.author_type == AuthorType.CUSTOMER:
+                batch.customer_messages.append(message)
+            if conversation.channel in OUTBOUND_CHANNELS:
+                sent = [] if item.author_type == AuthorType.CUSTOMER else [message]
+                batch.outbound += sent + ([warning] if warning is not None else [])
             events.publish_message(message, conversation, attachments)
             if warning is not None:
                 events.publish_message(warning, conversation)
@@ -478,12 +489,32 @@ def _write(batch: _Batch) -> None:
             batch.changed.setdefault(conversation_id, conversation.assignee_id)
     if batch.timeline:
         TimelineEvent.objects.bulk_create(batch.timeline)
+    if batch.outbound:
+        # The channels app sends them after the commit, and retries until they are delivered.
+        from kefu.intake.outbound import queue_deliveries
+
+        queue_deliveries(batch.outbound)
     if batch.audit:
         AuditLogEntry.objects.bulk_create(batch.audit)
+    if batch.customer_messages:
+        stored = list(batch.customer_messages)
+        transaction.on_commit(lambda: _check_links(stored))
     for conversation_id, previous_assignee in batch.changed.items():
         events.publish_conversation_changed(
             batch.conversations[conversation_id], previous_assignee_id=previous_assignee
         )
+
+
+def _check_links(messages: list[Message]) -> None:
+    """Warn the customer and the agent about phishing links the customer posted
+    (kefu.intake.phishing), once the messages are stored."""
+    from kefu.intake.phishing import warn_about_links
+
+    for message in messages:
+        try:
+            warn_about_links(message)
+        except Exception:
+            logger.exception("checking the links of message %s failed", message.pk)
 
 
 def _apply_deltas(deltas: dict[int, _Delta]) -> None:

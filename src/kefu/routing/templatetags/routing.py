@@ -167,4 +167,12 @@ def notification_text(notification: Notification) -> str:
             "number": number,
             "event": str(CASE_EVENTS.get(event, event)),
         }
+    if notification.kind == NotificationKind.CHANNEL:
+        if data.get("state") == "down":
+            return _("The channel “%(name)s” is down: it keeps failing.") % {
+                "name": data.get("name", "")
+            }
+        return _("The channel “%(name)s” has received nothing for longer than expected.") % {
+            "name": data.get("name", "")
+        }
     return str(notification.get_kind_display())
