@@ -27,6 +27,7 @@ from kefu.conversations.models import (
 from kefu.demo_staff import DEMO_PASSWORD, STAFF, DemoStaff
 from kefu.exchange.demo.adapter import load_demo_exchange
 from kefu.intake.channels.form import services as tickets
+from kefu.intake.demo import load_demo_channels
 from kefu.knowledge.search import current_index
 from kefu.knowledge.services import load_content
 from kefu.risk.demo import load_demo_lists
@@ -64,6 +65,7 @@ def load_demo() -> DemoResult:
         load_demo_routing()
         load_demo_rules()
         load_demo_lists()
+        load_demo_channels(staff["admin"])
     return DemoResult(created=True)
 
 

@@ -33,6 +33,7 @@ from kefu.bot.extract import (
 from kefu.bot.models import BotSession, BotState
 from kefu.conversations.models import HandoffReason
 from kefu.exchange.adapter import Deposit, Exchange, LockReason, Network, Withdrawal
+from kefu.intake.verification import official_channel_reply
 from kefu.knowledge.search import SearchHit, search_articles
 from kefu.lib.errors import KefuError
 from kefu.lib.taxonomy import OUT_OF_SCOPE, intents
@@ -174,6 +175,12 @@ def respond(session: BotSession, context: Context) -> Turn:
         turn.replies.append(replies.glad())
         return turn
     if _hand_off_urgent(session, context, turn, in_flow=in_flow):
+        return turn
+    # "Is @novaex_help your Telegram?": impersonators are the top scam; the registry answers.
+    official = official_channel_reply(context.text, context.language)
+    if official is not None:
+        turn.replies.append(official)
+        turn.lookups.append("official channel registry: checked")
         return turn
     if session.state == BotState.CONFIRMING and is_no(context.text):
         _answer_failed(session, context, turn)

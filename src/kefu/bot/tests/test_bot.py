@@ -262,3 +262,18 @@ def test_ok_i_will_check_after_a_missing_deposit_is_not_a_hand_off(bot: DemoExch
     chat.say("ok I'll check the address again, thanks")
     assert chat.session.state != BotState.HANDED_OFF
     assert chat.session.resolved
+
+
+def test_the_bot_tells_an_impersonator_from_an_official_channel(
+    bot: DemoExchange, supervisor: User
+) -> None:
+    from kefu.intake.models import OfficialKind
+    from kefu.intake.verification import add_official_channel
+
+    add_official_channel(supervisor, kind=OfficialKind.TELEGRAM, value="@novaex_support")
+    chat = Chat("10004412", language="zh")
+    fake = chat.say("这个电报 @novaex_support_vip 是官方的吗")
+    assert len(fake) == 1 and "novaex_support_vip" in fake[0]
+    real = chat.say("is @novaex_support your official telegram?")
+    assert len(real) == 1 and real[0] != fake[0]
+    assert chat.session.state != BotState.HANDED_OFF
