@@ -22,6 +22,8 @@ from kefu.conversations.schemas import (
     ConversationDetailOut,
     ConversationOut,
     ConversationPage,
+    CustomerContactIn,
+    CustomerContactOut,
     CustomerMessageIn,
     MessageOut,
     PriorityIn,
@@ -202,6 +204,35 @@ def set_priority(
         user, conversation_id, payload.priority, ip_address=client_address(request)
     )
     return _conversation_out(_reload(conversation))
+
+
+@staff_router.put(
+    "/customers/{external_id}/contact",
+    response=CustomerContactOut,
+    summary="Set a customer's anti-phishing code and verified phone (by exchange user id)",
+    description=(
+        "For the exchange's back office (a supervisor's or administrator's token): every email "
+        "Kefu sends the customer shows their anti-phishing code, so a mail without it is known "
+        "to be fake; calls are matched to the customer by the phone number. Fields left out "
+        "stay as they are; an empty string clears one. The code is never returned."
+    ),
+)
+def set_customer_contact(
+    request: HttpRequest, external_id: str, payload: CustomerContactIn
+) -> dict[str, object]:
+    customer = services.set_customer_contact(
+        staff(request),
+        external_id,
+        anti_phishing_code=payload.anti_phishing_code,
+        phone=payload.phone,
+        name=payload.name,
+        ip_address=client_address(request),
+    )
+    return {
+        "external_id": customer.external_id or "",
+        "anti_phishing_code_set": bool(customer.anti_phishing_code),
+        "phone": customer.phone,
+    }
 
 
 def _reload(conversation: Conversation) -> Conversation:

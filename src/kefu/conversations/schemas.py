@@ -87,6 +87,30 @@ class CustomerOut(Schema):
     security_level: str
 
 
+class CustomerContactIn(StrictSchema):
+    """What the exchange tells support about how to reach a customer safely."""
+
+    anti_phishing_code: str | None = Field(
+        None,
+        max_length=32,
+        description="the code the customer set at the exchange; every email Kefu sends them "
+        "shows it. An empty string removes it.",
+    )
+    phone: str | None = Field(
+        None,
+        max_length=20,
+        pattern=r"^(\+[1-9][0-9]{6,14})?$",
+        description="the verified phone number in E.164 (+8613800138000), or empty",
+    )
+    name: str | None = Field(None, max_length=120)
+
+
+class CustomerContactOut(Schema):
+    external_id: str
+    anti_phishing_code_set: bool
+    phone: str
+
+
 class ConversationOut(Schema):
     id: int
     number: int

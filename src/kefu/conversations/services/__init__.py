@@ -24,7 +24,11 @@ from kefu.conversations.services.conversations import (
     new_tracking_token,
     remove_tag,
 )
-from kefu.conversations.services.customers import identify_customer, update_customer_profile
+from kefu.conversations.services.customers import (
+    identify_customer,
+    set_customer_contact,
+    update_customer_profile,
+)
 from kefu.conversations.services.messages import (
     MAX_MESSAGE_CHARS,
     NewMessage,
@@ -62,5 +66,6 @@ __all__ = [
     "remove_tag",
     "save_canned_response",
     "start_conversation",
+    "set_customer_contact",
     "update_customer_profile",
 ]

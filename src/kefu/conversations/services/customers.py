@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
+from kefu.accounts.events import record_audit
+from kefu.accounts.models import User
 from kefu.conversations.models import Customer
+from kefu.lib.errors import PermissionDenied
 
 
 def identify_customer(
@@ -53,6 +56,50 @@ def update_customer_profile(
     if changed:
         customer.full_clean(validate_unique=False, validate_constraints=False)
         customer.save(update_fields=changed)
+    return customer
+
+
+def set_customer_contact(
+    actor: User,
+    external_id: str,
+    *,
+    anti_phishing_code: str | None = None,
+    phone: str | None = None,
+    name: str | None = None,
+    ip_address: str | None = None,
+) -> Customer:
+    """Record what the exchange says about reaching a customer (found or created by their
+    exchange user id): the anti-phishing code every email to them shows, the verified phone
+    number calls are matched by. Supervisors and administrators (the exchange's integration
+    token) only; audited without the code itself. ``None`` leaves a field as it is."""
+    if not actor.sees_all_queues:
+        raise PermissionDenied()
+    customer = identify_customer(external_id=external_id[:64])
+    changes = {
+        key: value.strip()
+        for key, value in (
+            ("anti_phishing_code", anti_phishing_code),
+            ("phone", phone),
+            ("name", name),
+        )
+        if value is not None
+    }
+    with transaction.atomic():
+        for key, value in changes.items():
+            setattr(customer, key, value)
+        if changes:
+            customer.save(update_fields=list(changes))
+        record_audit(
+            actor,
+            "customer.contact_updated",
+            target_type="customer",
+            target_id=customer.pk,
+            after={
+                key: (bool(value) if key == "anti_phishing_code" else value)
+                for key, value in changes.items()
+            },
+            ip_address=ip_address,
+        )
     return customer
 
 

@@ -228,3 +228,35 @@ def test_the_api_docs_load_nothing_from_other_sites(client: Client) -> None:
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn." not in html
     assert "<script>" not in html  # no inline script: the Content-Security-Policy forbids it
+
+
+def put_json(client: Client, url: str, body: object, headers: dict[str, str]) -> Any:
+    return client.put(url, json.dumps(body), content_type="application/json", headers=headers)
+
+
+def test_the_exchange_sets_a_customers_anti_phishing_code_and_phone(
+    client: Client, supervisor: User, agent: User
+) -> None:
+    url = "/api/v1/staff/customers/10004412/contact"
+    body = {"anti_phishing_code": "NOVA-7Q", "phone": "+8613800138000"}
+    denied = put_json(client, url, body, bearer(agent))
+    assert denied.status_code == 403
+    assert not Customer.objects.filter(external_id="10004412").exists()
+    response = put_json(client, url, body, bearer(supervisor))
+    assert response.status_code == 200
+    assert response.json() == {
+        "external_id": "10004412",
+        "anti_phishing_code_set": True,
+        "phone": "+8613800138000",
+    }
+    customer = Customer.objects.get(external_id="10004412")
+    assert (customer.anti_phishing_code, customer.phone) == ("NOVA-7Q", "+8613800138000")
+    audit = AuditLogEntry.objects.get(action="customer.contact_updated")
+    assert "NOVA-7Q" not in json.dumps(audit.after)
+    # Leaving the phone out keeps it; a bad number is refused and changes nothing.
+    cleared = put_json(client, url, {"anti_phishing_code": ""}, bearer(supervisor))
+    assert cleared.status_code == 200
+    bad = put_json(client, url, {"phone": "call me"}, bearer(supervisor))
+    assert bad.status_code == 422
+    customer.refresh_from_db()
+    assert (customer.anti_phishing_code, customer.phone) == ("", "+8613800138000")
