@@ -187,7 +187,7 @@ def _start_analysis_worker() -> subprocess.Popen[bytes] | None:
         return None
     child = subprocess.Popen(
         [sys.executable, "-m", "kefu.cli", "nlu", "work"],
-        env=os.environ.copy(),
+        env={**os.environ, "KEFU_PARENT_PID": str(os.getpid())},
         stdout=subprocess.PIPE,
     )
     atexit.register(_stop_child, child)

@@ -226,7 +226,10 @@ def _work(arguments: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    parent = os.getppid()
+    # ``kefu run`` names itself, so a worker whose parent died while it started (and was
+    # adopted by init) stops instead of working on alone.
+    named = os.environ.get("KEFU_PARENT_PID", "")
+    parent = int(named) if named.isdigit() else os.getppid()
     services.prepare_worker()
     services.work_on_analyses(stop, parent=parent if parent != 1 else None)
     return 0
