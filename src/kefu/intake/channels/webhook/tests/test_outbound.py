@@ -275,3 +275,72 @@ def test_a_metadata_address_is_never_called_even_if_saved_around_the_check(
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_error) == (DeliveryStatus.FAILED, error)
     assert partner.received == []
+
+
+# --- the outbound queue itself (kefu.intake.outbound), through this channel ---------------------
+
+
+def test_the_back_off_doubles_up_to_an_hour() -> None:
+    delays = [outbound.retry_delay(attempt).total_seconds() for attempt in (1, 2, 3, 8, 20)]
+    assert delays == [30, 60, 120, 3600, 3600]
+
+
+def test_a_reply_that_keeps_failing_is_given_up_after_the_last_attempt(
+    agent: User,
+    partner: Partner,
+    conversation: Conversation,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    partner.statuses = [503] * (outbound.MAX_ATTEMPTS + 1)
+    delivery = reply(agent, conversation, django_capture_on_commit_callbacks)
+    later = timezone.now()
+    for _attempt in range(outbound.MAX_ATTEMPTS - 1):
+        later += timedelta(hours=2)
+        outbound.deliver_due(later)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, outbound.MAX_ATTEMPTS)
+    assert len(partner.received) == outbound.MAX_ATTEMPTS
+    event = TimelineEvent.objects.get(kind=TimelineKind.DELIVERY_FAILED)
+    assert event.data["attempts"] == outbound.MAX_ATTEMPTS
+    # Nothing more is tried once it failed.
+    assert outbound.deliver_due(later + timedelta(days=1)) == 0
+    assert len(partner.received) == outbound.MAX_ATTEMPTS
+
+
+def test_a_paused_channel_keeps_its_replies_until_it_is_active_again(
+    agent: User,
+    partner: Partner,
+    account: ChannelAccount,
+    conversation: Conversation,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    ChannelAccount.objects.filter(pk=account.pk).update(is_active=False)
+    delivery = reply(agent, conversation, django_capture_on_commit_callbacks)
+    assert outbound.deliver_due() == 0
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.QUEUED and not partner.received
+    ChannelAccount.objects.filter(pk=account.pk).update(is_active=True)
+    assert outbound.deliver_due() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and len(partner.received) == 1
+
+
+def test_a_delivery_held_by_another_worker_is_not_sent_twice(
+    agent: User,
+    partner: Partner,
+    account: ChannelAccount,
+    conversation: Conversation,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    ChannelAccount.objects.filter(pk=account.pk).update(is_active=False)
+    delivery = reply(agent, conversation, django_capture_on_commit_callbacks)
+    ChannelAccount.objects.filter(pk=account.pk).update(is_active=True)
+    now = timezone.now()
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(
+        claimed_until=now + timedelta(seconds=60)
+    )
+    assert outbound.deliver(delivery.pk, now=now) is None
+    assert not partner.received
+    # A worker that died holding it lets go when its claim runs out.
+    assert outbound.deliver(delivery.pk, now=now + timedelta(seconds=61)) == DeliveryStatus.SENT
+    assert len(partner.received) == 1
