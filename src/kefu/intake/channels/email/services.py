@@ -9,8 +9,8 @@ from dataclasses import replace
 
 from django.db import transaction
 
-from kefu.conversations.events import record_timeline
 from kefu.conversations.errors import MessageEmpty
+from kefu.conversations.events import record_timeline
 from kefu.conversations.models import Conversation, TimelineKind
 from kefu.intake import ingest as intake
 from kefu.intake.channels.email import loops
