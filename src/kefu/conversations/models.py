@@ -321,6 +321,7 @@ class TimelineKind(models.TextChoices):
     DELIVERY_FAILED = "delivery_failed", _("A reply could not be delivered on its channel")
     PHISHING_LINK = "phishing_link", _("A dangerous link was posted")
     CALL_LOGGED = "call_logged", _("Phone call")
+    MERGED = "merged", _("Merged")
 
 
 class HandoffReason(models.TextChoices):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("c/<int:conversation_id>/sidebar/", views.conversation_sidebar_fragment, name="sidebar"),
     path("c/<int:conversation_id>/reply/", views.reply, name="reply"),
     path("c/<int:conversation_id>/properties/", views.update_properties, name="properties"),
+    path("c/<int:conversation_id>/merge/", views.merge, name="merge"),
     path("files/<int:attachment_id>/", views.attachment, name="attachment"),
     path("audit/", views.audit_log, name="audit_log"),
     path("canned/", views.canned_responses, name="canned_responses"),

@@ -166,6 +166,26 @@ def update_properties(request: HttpRequest, conversation_id: int) -> HttpRespons
     return render(request, "conversations/_sidebar.html", context)
 
 
+@require_POST
+def merge(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Merge this conversation into the one whose number the agent gave; go to it."""
+    user = request_staff_user(request)
+    source = access_conversation(user, conversation_id)
+    number = request.POST.get("target", "").strip().lstrip("#")
+    try:
+        target = access_conversation(user, int(number)) if number.isdigit() else None
+        if target is None:
+            raise NotFound()
+        services.merge_conversations(user, source.pk, target.pk, ip_address=client_address(request))
+    except KefuError as failure:
+        messages.error(request, str(failure.message))
+        return _redirect(request, reverse("conversations:detail", args=[source.pk]))
+    messages.success(
+        request, _("Conversation #%(number)s was merged into this one.") % {"number": source.pk}
+    )
+    return _redirect(request, reverse("conversations:detail", args=[target.pk]))
+
+
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     if is_fragment_request(request):
         response = HttpResponse(status=204)

@@ -29,6 +29,7 @@ from kefu.conversations.services.customers import (
     set_customer_contact,
     update_customer_profile,
 )
+from kefu.conversations.services.merging import merge_conversations
 from kefu.conversations.services.messages import (
     MAX_MESSAGE_CHARS,
     NewMessage,
@@ -59,13 +60,14 @@ __all__ = [
     "delete_canned_response",
     "identify_customer",
     "lock_conversation",
+    "merge_conversations",
     "new_tracking_token",
     "post_agent_message",
     "post_customer_message",
     "post_messages",
     "remove_tag",
     "save_canned_response",
-    "start_conversation",
     "set_customer_contact",
+    "start_conversation",
     "update_customer_profile",
 ]
