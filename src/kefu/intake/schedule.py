@@ -39,7 +39,11 @@ def poll_due(
     if only is not None:
         accounts = accounts.filter(pk=only)
     for account in accounts:
-        adapter = adapter_for(account.kind)
+        try:
+            adapter = adapter_for(account.kind)
+        except LookupError:
+            logger.warning("channel %s is of a kind Kefu has no adapter for", account.pk)
+            continue
         if not adapter.polls:
             continue
         interval = timedelta(seconds=settings.CHANNEL_POLL_SECONDS)

@@ -171,3 +171,18 @@ def test_the_side_bar_shows_where_replies_go_the_identities_and_calls(supervisor
     assert "@wang_&lt;b&gt;" in card and "wang_<b>" not in card
     assert "5 min 12 s" in card and "Called about the deposit" in card
     assert f"/console/channels/phone/c/{result.conversation.pk}/log/" in card
+
+
+def test_the_sweep_polls_only_the_channels_that_poll() -> None:
+    from kefu.intake.adapters import adapter_for
+    from kefu.intake.schedule import poll_due
+
+    for kind in ChannelKind.values:
+        ChannelAccount.objects.create(kind=kind, name=f"{kind} account")
+        assert adapter_for(kind).kind == kind
+    # Telegram in its default (webhook-less polling) mode would poll: leave it out here.
+    ChannelAccount.objects.filter(kind__in=[ChannelKind.TELEGRAM, ChannelKind.EMAIL]).update(
+        is_active=False
+    )
+    assert poll_due(force=True) == {}
+    assert not ChannelAccount.objects.exclude(last_error="").exists()
