@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 MAX_EXTERNAL_ID = 255
 MAX_KEY = 255
 MAX_ATTACHMENTS = 10
+LAST_INBOUND_PRECISION = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -101,15 +103,28 @@ def ingest(account: ChannelAccount, inbound: InboundMessage) -> IngestResult:
         if seen is None:
             raise
         return seen
-    ChannelAccount.objects.filter(pk=account.pk).update(last_inbound_at=timezone.now())
+    _note_inbound(account)
     return result
 
 
+def _note_inbound(account: ChannelAccount) -> None:
+    """Keep the account's last message in (for its health) to within a few seconds: a busy
+    channel does not write its account row for every message."""
+    now = timezone.now()
+    ChannelAccount.objects.filter(pk=account.pk).filter(
+        Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=now - LAST_INBOUND_PRECISION)
+    ).update(last_inbound_at=now)
+
+
 def _seen(account: ChannelAccount, external_id: str) -> IngestResult | None:
-    record = (
-        InboundRecord.objects.filter(account=account, external_id=external_id)
-        .select_related("conversation", "message")
-        .first()
+    # At most one row (a unique key): no ORDER BY, which would let SQLite walk the table.
+    record = next(
+        iter(
+            InboundRecord.objects.filter(account=account, external_id=external_id)
+            .select_related("conversation", "message")
+            .order_by()[:1]
+        ),
+        None,
     )
     if record is None:
         return None
@@ -124,7 +139,7 @@ def _store(
     uploads: list[CheckedUpload],
     refused: list[str],
 ) -> IngestResult:
-    conversation = _thread_of(account, inbound)
+    conversation, known_keys = _thread_of(account, inbound)
     if conversation is not None:
         posted = message_services.post_customer_message(
             conversation.pk, body=body, client_id=_client_id(account, external_id), uploads=uploads
@@ -148,12 +163,10 @@ def _store(
         account=account, external_id=external_id, conversation=conversation, message=message
     )
     for key in dict.fromkeys(inbound.own_keys):
-        remember_thread_key(account, key, conversation)
+        if known_keys.get(external_key(key)) != conversation.pk:
+            remember_thread_key(account, key, conversation)
     if inbound.reply_address:
-        _, new_thread = ChannelThread.objects.update_or_create(
-            conversation=conversation,
-            defaults={"account": account, "address": inbound.reply_address},
-        )
+        new_thread = _follow_reply_address(account, conversation, inbound.reply_address)
         if new_thread and posted.redactions:
             # The warning about a removed secret was written before the conversation had a
             # channel thread: send it now.
@@ -167,6 +180,20 @@ def _store(
     return IngestResult(conversation, message, True)
 
 
+def _follow_reply_address(
+    account: ChannelAccount, conversation: Conversation, address: dict[str, object]
+) -> bool:
+    """Replies go where the latest message came from; returns whether the conversation had
+    no channel thread before. Writes only when the address changed."""
+    thread = ChannelThread.objects.filter(conversation=conversation).first()
+    if thread is None:
+        ChannelThread.objects.create(conversation=conversation, account=account, address=address)
+        return True
+    if thread.account_id != account.pk or thread.address != address:
+        ChannelThread.objects.filter(pk=thread.pk).update(account=account, address=address)
+    return False
+
+
 def remember_thread_key(account: ChannelAccount, key: str, conversation: Conversation) -> None:
     """Make ``key`` find ``conversation``. A key of a chat moves to the chat's newest
     conversation; a message's own key (an email's Message-ID) only ever has one."""
@@ -178,15 +205,19 @@ def remember_thread_key(account: ChannelAccount, key: str, conversation: Convers
     )
 
 
-def _thread_of(account: ChannelAccount, inbound: InboundMessage) -> Conversation | None:
-    """The open conversation this message continues, if any. A closed conversation is
-    final: the customer's new message opens a new one."""
+def _thread_of(
+    account: ChannelAccount, inbound: InboundMessage
+) -> tuple[Conversation | None, dict[str, int]]:
+    """The open conversation this message continues, if any, and the conversation each of
+    its thread keys points at. A closed conversation is final: the customer's new message
+    opens a new one."""
     candidates: list[Conversation] = []
     if inbound.conversation_id is not None:
         found = Conversation.objects.filter(pk=inbound.conversation_id).first()
         if found is not None:
             candidates.append(found)
     keys = [external_key(key) for key in inbound.thread_keys if key.strip()]
+    by_key: dict[str, Conversation] = {}
     if keys:
         by_key = {
             row.key: row.conversation
@@ -195,13 +226,14 @@ def _thread_of(account: ChannelAccount, inbound: InboundMessage) -> Conversation
             )
         }
         candidates += [by_key[key] for key in keys if key in by_key]
+    known = {key: conversation.pk for key, conversation in by_key.items()}
     for conversation in candidates:
         if conversation.status == Status.CLOSED:
             continue
         if inbound.new_conversation and conversation.status == Status.RESOLVED:
             continue
-        return conversation
-    return None
+        return conversation, known
+    return None, known
 
 
 def match_customer(account: ChannelAccount, sender: Sender) -> Customer:
