@@ -18,8 +18,10 @@ from kefu.accounts.models import User
 from kefu.intake import outbound
 from kefu.intake.adapters import adapter_for
 from kefu.intake.models import ChannelAccount, ChannelKind, DeliveryStatus, OutboundDelivery
+from kefu.lib.errors import KefuError
 
 logger = logging.getLogger(__name__)
+MIN_SECRET_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,14 @@ def save_channel_account(
 def check_settings(kind: str, settings: dict[str, Any]) -> dict[str, Any]:
     """Check a kind's settings before they are saved; raises a KefuError naming the field
     (a reply address that is not allowed)."""
+    for key in ("secret", "previous_secret"):
+        value = settings.get(key)
+        if value and len(str(value)) < MIN_SECRET_CHARS:
+            raise KefuError(
+                _("A signing secret needs at least %(count)d characters.")
+                % {"count": MIN_SECRET_CHARS},
+                field=key,
+            )
     if kind == ChannelKind.WEBHOOK and settings.get("outbound_url"):
         from kefu.intake.channels.webhook.services import check_outbound_url
 

@@ -91,18 +91,18 @@ def test_supervisors_connect_an_account_and_its_secret_is_never_shown(
             "name": "App chat",
             "is_active": "on",
             "silence_alert_minutes": "60",
-            "setting_secret": "topsecret-value",
+            "setting_secret": "topsecret-value-0123",
             "setting_outbound_url": "https://app.example.com/kefu",
         },
     )
     account = ChannelAccount.objects.get()
     assert response.status_code == 302
-    assert account.config["secret"] == "topsecret-value"
+    assert account.config["secret"] == "topsecret-value-0123"
     assert account.config["outbound_url"] == "https://app.example.com/kefu"
     page = client.get(f"/console/channels/{account.pk}/").content.decode()
-    assert "topsecret-value" not in page
+    assert "topsecret-value-0123" not in page
     audit = AuditLogEntry.objects.get(action="channel.created")
-    assert "topsecret-value" not in str(audit.after)
+    assert "topsecret-value-0123" not in str(audit.after)
     # Saving again with the secret left empty keeps it.
     client.post(
         f"/console/channels/{account.pk}/",
@@ -110,7 +110,7 @@ def test_supervisors_connect_an_account_and_its_secret_is_never_shown(
     )
     account.refresh_from_db()
     assert (account.name, account.is_active) == ("App chat 2", False)
-    assert account.config["secret"] == "topsecret-value"
+    assert account.config["secret"] == "topsecret-value-0123"
     listing = client.get("/console/channels/").content.decode()
     assert "App chat 2" in listing
 

@@ -113,3 +113,14 @@ def test_a_reply_address_to_cloud_metadata_is_refused(supervisor: User) -> None:
     )
     assert response.status_code == 200
     assert not ChannelAccount.objects.exists()
+
+
+def test_a_short_signing_secret_is_refused(supervisor: User) -> None:
+    client = console_client(supervisor)
+    response = client.post(
+        "/console/channels/new/phone/",
+        {"name": "Hotline", "silence_alert_minutes": "0", "setting_secret": "short"},
+    )
+    assert response.status_code == 200
+    assert "16" in response.content.decode()
+    assert not ChannelAccount.objects.exists()
