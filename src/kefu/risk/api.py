@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from kefu.conversations.api import StaffToken, staff
+from kefu.lib.http import limited_body
 from kefu.risk import services
 from kefu.risk.errors import BatchInvalid, BatchTooLarge, IngestionDisabled
 from kefu.risk.models import EventSource
@@ -32,22 +33,12 @@ def ingest(request: HttpRequest) -> services.IngestReport:
     secret: str = settings.RISK_SECRET
     if not secret:
         raise IngestionDisabled()
-    body = _limited_body(request)
-    verify_signature(secret, request.headers.get(HEADER, ""), body, now=time.time())
-    return services.ingest_events(_events_of(body), source=EventSource.API)
-
-
-def _limited_body(request: HttpRequest) -> bytes:
     too_large = BatchTooLarge(
         _("Send at most %(bytes)d bytes in one batch.") % {"bytes": services.MAX_BATCH_BYTES}
     )
-    declared = request.headers.get("Content-Length", "0")
-    if declared.isdigit() and int(declared) > services.MAX_BATCH_BYTES:
-        raise too_large
-    body = request.body
-    if len(body) > services.MAX_BATCH_BYTES:
-        raise too_large
-    return body
+    body = limited_body(request, services.MAX_BATCH_BYTES, too_large)
+    verify_signature(secret, request.headers.get(HEADER, ""), body, now=time.time())
+    return services.ingest_events(_events_of(body), source=EventSource.API)
 
 
 def _events_of(body: bytes) -> list[object]:

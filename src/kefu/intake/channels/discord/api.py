@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja import Router
 
 from kefu.intake.channels.discord import services
 from kefu.intake.channels.discord.errors import BodyTooLarge
+from kefu.lib.http import limited_body
 
 router = Router(tags=["channels"])
 
@@ -34,18 +34,5 @@ def interactions(request: HttpRequest, account_id: int) -> dict[str, Any]:
         account_id,
         signature=request.headers.get("X-Signature-Ed25519", ""),
         timestamp=request.headers.get("X-Signature-Timestamp", ""),
-        body=_limited_body(request),
+        body=limited_body(request, services.MAX_BODY_BYTES, BodyTooLarge()),
     )
-
-
-def _limited_body(request: HttpRequest) -> bytes:
-    declared = request.headers.get("Content-Length", "0")
-    if declared.isdigit() and int(declared) > services.MAX_BODY_BYTES:
-        raise BodyTooLarge()
-    try:
-        body = request.body
-    except RequestDataTooBig:
-        raise BodyTooLarge() from None
-    if len(body) > services.MAX_BODY_BYTES:
-        raise BodyTooLarge()
-    return body

@@ -16,6 +16,7 @@ from ninja.errors import ValidationError
 from kefu.intake.channels.phone import services
 from kefu.intake.channels.phone.errors import CallTooLarge, SignatureInvalid
 from kefu.intake.channels.phone.schemas import CallIn, CallOut
+from kefu.lib.http import limited_body
 from kefu.lib.signing import HEADER, is_valid_signature
 
 router = Router(tags=["channels"])
@@ -35,7 +36,10 @@ router = Router(tags=["channels"])
 def record_call(request: HttpRequest, account_id: int) -> HttpStatus[dict[str, object]]:
     """201 with the stored call; 200 for a redelivery of a call stored before."""
     account = services.phone_account(account_id)
-    body = _limited_body(request)
+    too_large = CallTooLarge(
+        _("Send at most %(bytes)d bytes in one call record.") % {"bytes": services.MAX_BODY_BYTES}
+    )
+    body = limited_body(request, services.MAX_BODY_BYTES, too_large)
     secrets = [account.setting("secret"), account.setting("previous_secret")]
     if not is_valid_signature(secrets, request.headers.get(HEADER, ""), body, now=time.time()):
         raise SignatureInvalid()
@@ -53,16 +57,3 @@ def record_call(request: HttpRequest, account_id: int) -> HttpStatus[dict[str, o
             "created": recorded.created,
         },
     )
-
-
-def _limited_body(request: HttpRequest) -> bytes:
-    too_large = CallTooLarge(
-        _("Send at most %(bytes)d bytes in one call record.") % {"bytes": services.MAX_BODY_BYTES}
-    )
-    declared = request.headers.get("Content-Length", "0")
-    if declared.isdigit() and int(declared) > services.MAX_BODY_BYTES:
-        raise too_large
-    body = request.body
-    if len(body) > services.MAX_BODY_BYTES:
-        raise too_large
-    return body

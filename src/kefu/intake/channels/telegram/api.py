@@ -7,6 +7,7 @@ from ninja import Router, Schema
 
 from kefu.intake.channels.telegram import adapter
 from kefu.intake.channels.telegram.errors import UpdateTooLarge
+from kefu.lib.http import limited_body
 
 router = Router(tags=["channels"])
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header's name
@@ -31,10 +32,6 @@ class WebhookOut(Schema):
     ),
 )
 def webhook(request: HttpRequest, account_id: int) -> WebhookOut:
-    declared = request.headers.get("Content-Length", "0")
-    if declared.isdigit() and int(declared) > adapter.MAX_UPDATE_BYTES:
-        raise UpdateTooLarge()
-    result = adapter.receive_webhook(
-        account_id, request.headers.get(SECRET_HEADER, ""), request.body
-    )
+    body = limited_body(request, adapter.MAX_UPDATE_BYTES, UpdateTooLarge())
+    result = adapter.receive_webhook(account_id, request.headers.get(SECRET_HEADER, ""), body)
     return WebhookOut(ok=True, stored=bool(result is not None and result.created))

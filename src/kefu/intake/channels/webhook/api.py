@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -18,6 +17,7 @@ from kefu.intake.channels.webhook.schemas import (
     WebhookMessageOut,
     inline_schema,
 )
+from kefu.lib.http import limited_body
 from kefu.lib.signing import HEADER
 
 router = Router(tags=["channels"])
@@ -104,23 +104,10 @@ def _reply_callback() -> dict[str, object]:
     },
 )
 def receive_message(request: HttpRequest, account_id: int) -> services.ReceivedMessage:
-    body = _limited_body(request)
-    return services.receive_message(
-        account_id, signature_header=request.headers.get(HEADER, ""), body=body, now=time.time()
-    )
-
-
-def _limited_body(request: HttpRequest) -> bytes:
     too_large = BodyTooLarge(
         _("Send at most %(bytes)d bytes in one request.") % {"bytes": services.MAX_BODY_BYTES}
     )
-    declared = request.headers.get("Content-Length", "0")
-    if declared.isdigit() and int(declared) > services.MAX_BODY_BYTES:
-        raise too_large
-    try:
-        body = request.body
-    except RequestDataTooBig:
-        raise too_large from None
-    if len(body) > services.MAX_BODY_BYTES:
-        raise too_large
-    return body
+    body = limited_body(request, services.MAX_BODY_BYTES, too_large)
+    return services.receive_message(
+        account_id, signature_header=request.headers.get(HEADER, ""), body=body, now=time.time()
+    )
