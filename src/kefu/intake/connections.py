@@ -194,6 +194,16 @@ def check_settings(kind: str, settings: dict[str, Any]) -> dict[str, Any]:
                 % {"count": MIN_SECRET_CHARS},
                 field=key,
             )
+    if kind == ChannelKind.DISCORD:
+        from kefu.intake.channels.discord.services import check_settings as check_discord
+
+        check_discord(
+            str(settings.get("application_id") or ""),
+            str(settings.get("public_key") or ""),
+            # A token left empty keeps the saved one.
+            str(settings.get("bot_token") or "kept"),
+            str(settings.get("api_url") or ""),
+        )
     if kind == ChannelKind.WEBHOOK and settings.get("outbound_url"):
         from kefu.intake.channels.webhook.services import check_outbound_url
 
@@ -238,7 +248,7 @@ class CheckResult:
     error: str = ""
 
 
-def check_now(actor: User, account: ChannelAccount) -> CheckResult:
+def check_now(account: ChannelAccount) -> CheckResult:
     """Poll an account at once (a mailbox, a bot in polling mode) and say what happened."""
     from kefu.intake.schedule import poll_due
 

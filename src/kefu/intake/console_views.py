@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.accounts.access import request_staff_user
@@ -62,7 +63,9 @@ def channel_account(
         "form": form,
         "account": account if account.pk else None,
         "kind_label": ChannelKind(account.kind).label,
-        "status": next((h for h in health.channel_health() if h.account.pk == account.pk), None),
+        "status": next(iter(health.channel_health(account_id=account.pk)), None)
+        if account.pk
+        else None,
         "deliveries": connections.failed_deliveries(account) if account.pk else [],
     }
     return render(request, "intake/channels/account.html", context)
@@ -72,11 +75,14 @@ def channel_account(
 def check_account(request: HttpRequest, account_id: int) -> HttpResponse:
     user = request_staff_user(request)
     account = access_channel_account(user, account_id)
-    result = connections.check_now(user, account)
+    result = connections.check_now(account)
     if result.error:
         messages.error(request, _("The check failed: %(error)s") % {"error": result.error})
     else:
-        messages.success(request, _("Checked: %(count)d new messages.") % {"count": result.fetched})
+        text = ngettext(
+            "Checked: %(count)d new message.", "Checked: %(count)d new messages.", result.fetched
+        )
+        messages.success(request, text % {"count": result.fetched})
     return redirect("channels:account", account.pk)
 
 

@@ -59,20 +59,28 @@ def state_of(account: ChannelAccount, now: datetime) -> str:
     return "ok"
 
 
-def channel_health(now: datetime | None = None) -> list[ChannelHealth]:
-    """Every account with its state and delivery backlog, in one query for the counts."""
+def channel_health(
+    now: datetime | None = None, *, account_id: int | None = None
+) -> list[ChannelHealth]:
+    """Every account (or only ``account_id``) with its state and delivery backlog, in one
+    query for the counts."""
     now = now or timezone.now()
+    accounts = ChannelAccount.objects.order_by("kind", "name")
+    deliveries = OutboundDelivery.objects.all()
+    if account_id is not None:
+        accounts = accounts.filter(pk=account_id)
+        deliveries = deliveries.filter(account_id=account_id)
     waiting = Q(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.RETRYING])
     counts = {
         row["account"]: row
-        for row in OutboundDelivery.objects.values("account").annotate(
+        for row in deliveries.values("account").annotate(
             backlog=Count("pk", filter=waiting),
             failed=Count("pk", filter=Q(status=DeliveryStatus.FAILED)),
             oldest=Min("created_at", filter=waiting),
         )
     }
     result = []
-    for account in ChannelAccount.objects.order_by("kind", "name"):
+    for account in accounts:
         row = counts.get(account.pk, {})
         result.append(
             ChannelHealth(

@@ -124,3 +124,34 @@ def test_a_short_signing_secret_is_refused(supervisor: User) -> None:
     assert response.status_code == 200
     assert "16" in response.content.decode()
     assert not ChannelAccount.objects.exists()
+
+
+def test_a_discord_key_that_cannot_work_is_refused(supervisor: User) -> None:
+    response = console_client(supervisor).post(
+        "/console/channels/new/discord/",
+        {
+            "name": "Discord",
+            "silence_alert_minutes": "0",
+            "setting_application_id": APPLICATION_ID,
+            "setting_public_key": "not-a-key",
+            "setting_bot_token": BOT_TOKEN,
+        },
+    )
+    assert response.status_code == 200
+    assert not ChannelAccount.objects.exists()
+
+
+def test_check_now_fetches_a_polling_bot_at_once(
+    supervisor: User, bot_api: BotApi, settings: Any, tmp_path: Any
+) -> None:
+    from kefu.intake.channels.telegram.tests.factories import polling_account, private
+
+    settings.MEDIA_ROOT = tmp_path
+    account = polling_account(bot_api)
+    bot_api.queue(private(1, 1, "my deposit is missing"))
+    response = console_client(supervisor).post(
+        f"/console/channels/{account.pk}/check/", follow=True
+    )
+    assert "Checked: 1 new message." in response.content.decode()
+    account.refresh_from_db()
+    assert account.cursor == "2" and account.last_polled_at is not None

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from kefu.conversations.models import Conversation
+from kefu.intake.access import active_channel_account
 from kefu.intake.adapters import InboundMessage, Sender
 from kefu.intake.channels.discord import client
 from kefu.intake.channels.discord.errors import (
@@ -63,6 +64,19 @@ def connect_discord_account(
 ) -> ChannelAccount:
     """Connect a Discord application. Raises :class:`ConfigurationInvalid` for an id, key or
     URL that cannot work."""
+    check_settings(application_id, public_key, bot_token, api_url)
+    config = {
+        "application_id": application_id,
+        "public_key": public_key.lower(),
+        "bot_token": bot_token.strip(),
+        "api_url": api_url.rstrip("/"),
+    }
+    return ChannelAccount.objects.create(kind=ChannelKind.DISCORD, name=name[:80], config=config)
+
+
+def check_settings(application_id: str, public_key: str, bot_token: str, api_url: str) -> None:
+    """Refuse an application id, key, token or API URL that cannot work (the console and
+    :func:`connect_discord_account` alike); raises :class:`ConfigurationInvalid`."""
     if not application_id.isdigit():
         raise ConfigurationInvalid(_("The application id is a number."), field="application_id")
     if not _HEX_KEY.match(public_key):
@@ -76,13 +90,6 @@ def connect_discord_account(
         raise ConfigurationInvalid(
             _("The API URL must be an http or https address."), field="api_url"
         )
-    config = {
-        "application_id": application_id,
-        "public_key": public_key.lower(),
-        "bot_token": bot_token.strip(),
-        "api_url": api_url.rstrip("/"),
-    }
-    return ChannelAccount.objects.create(kind=ChannelKind.DISCORD, name=name[:80], config=config)
 
 
 def api_url_of(account: ChannelAccount) -> str:
@@ -90,13 +97,8 @@ def api_url_of(account: ChannelAccount) -> str:
 
 
 def active_account(account_id: int) -> ChannelAccount:
-    """The active Discord account with this id; raises :class:`AccountNotFound`."""
-    account = ChannelAccount.objects.filter(
-        pk=account_id, kind=ChannelKind.DISCORD, is_active=True
-    ).first()
-    if account is None:
-        raise AccountNotFound()
-    return account
+    """The active discord account with this id; raises :class:`AccountNotFound`."""
+    return active_channel_account(account_id, ChannelKind.DISCORD, missing=AccountNotFound())
 
 
 def is_signed_by_discord(public_key: str, signature: str, timestamp: str, body: bytes) -> bool:

@@ -32,12 +32,12 @@ from kefu.conversations.models import (
     TimelineKind,
 )
 from kefu.conversations.services import messages as message_services
+from kefu.intake.access import active_channel_account
 from kefu.intake.adapters import Sender
 from kefu.intake.channels.phone.errors import CallInvalid
 from kefu.intake.ingest import external_key, match_customer
 from kefu.intake.models import CallDirection, CallRecord, ChannelAccount, ChannelKind
 from kefu.intake.verification import normalise_phone
-from kefu.lib.errors import NotFound
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
@@ -136,12 +136,7 @@ def connect_phone_account(
 
 def phone_account(account_id: int) -> ChannelAccount:
     """The active phone account a webhook is for; raises NotFound."""
-    account = ChannelAccount.objects.filter(
-        pk=account_id, kind=ChannelKind.PHONE, is_active=True
-    ).first()
-    if account is None:
-        raise NotFound()
-    return account
+    return active_channel_account(account_id, ChannelKind.PHONE)
 
 
 def record_call(account: ChannelAccount, call: IncomingCall) -> RecordedCall:

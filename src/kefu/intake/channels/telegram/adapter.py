@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from kefu.conversations.models import Message
+from kefu.intake.access import active_channel_account
 from kefu.intake.adapters import (
     ChannelAdapter,
     DeliveryError,
@@ -67,7 +68,7 @@ from kefu.intake.ingest import (
     skip,
 )
 from kefu.intake.models import ChannelAccount, ChannelKind, ChannelThread, ThreadKey
-from kefu.lib.errors import KefuError, NotFound
+from kefu.lib.errors import KefuError
 from kefu.lib.language import normalise_language
 from kefu.lib.uploads import AttachmentRejected, check_upload
 
@@ -240,11 +241,7 @@ def receive_webhook(account_id: int, secret: str, body: bytes) -> IngestResult |
     :class:`WebhookSecretInvalid`, :class:`UpdateTooLarge` or :class:`UpdateInvalid`; an
     update Kefu does not use returns None, and a redelivery what the first one stored.
     """
-    account = ChannelAccount.objects.filter(
-        pk=account_id, kind=ChannelKind.TELEGRAM, is_active=True
-    ).first()
-    if account is None:
-        raise NotFound()
+    account = active_channel_account(account_id, ChannelKind.TELEGRAM)
     if not secret:
         raise WebhookSecretMissing()
     expected = account.setting("webhook_secret")

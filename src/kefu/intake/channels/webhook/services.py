@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from kefu.intake.access import active_channel_account
 from kefu.intake.adapters import InboundAttachment, InboundMessage, Sender
 from kefu.intake.channels.webhook.errors import (
     AccountNotFound,
@@ -122,12 +123,7 @@ def _unsafe_url() -> ConfigurationInvalid:
 
 def active_account(account_id: int) -> ChannelAccount:
     """The active webhook account with this id; raises :class:`AccountNotFound`."""
-    account = ChannelAccount.objects.filter(
-        pk=account_id, kind=ChannelKind.WEBHOOK, is_active=True
-    ).first()
-    if account is None:
-        raise AccountNotFound()
-    return account
+    return active_channel_account(account_id, ChannelKind.WEBHOOK, missing=AccountNotFound())
 
 
 def receive_message(
