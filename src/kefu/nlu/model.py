@@ -2,10 +2,17 @@
 
 Features are the sentence embeddings of ``encoders`` beside TF-IDF over words (jieba for
 Chinese) and character n-grams; one multinomial logistic regression per head. Confidences are
-calibrated by temperature scaling on held-out messages, and a message is out of scope when the
-``out_of_scope`` class wins or the best intent's calibrated confidence is below a threshold chosen
-on held-out messages: the highest one that gives up at most ``oos_accuracy_cost`` (one point) of
-in-scope accuracy.
+calibrated by temperature scaling on held-out messages.
+
+Out of scope: when the held-out messages include out-of-scope ones, a small second logistic
+regression (the *scorer*) is fitted on them. It weighs what the intent head says (the best
+intent's confidence, the out-of-scope class's, the margin, the entropy, the raw logits) with how
+near the message is to the training examples in embedding space (its nearest neighbours, and the
+nearest example of the intent it was given), and gives the chance that the message is in scope.
+Without such messages the best intent's calibrated confidence is the score and the
+``out_of_scope`` class winning rejects too. A message is out of scope below a threshold on the
+score chosen on held-out messages: the highest one that gives up at most ``oos_accuracy_cost``
+(one point) of in-scope accuracy.
 
 A model is a directory: ``manifest.json`` (version, labels, settings, data fingerprint, metrics)
 and ``weights.npz`` (numbers only: vocabularies, idf weights, coefficients). Loading it executes
@@ -32,7 +39,12 @@ from kefu.nlu import encoders, language, tokens
 
 OUT_OF_SCOPE = "out_of_scope"
 SENTIMENTS = ("negative", "neutral", "positive")
-FORMAT = 1
+FORMAT = 2
+FORMATS = (1, 2)  # format 1: no out-of-scope scorer, no neighbour bank
+# The scorer needs this many out-of-scope messages among the held-out ones.
+SCORER_MIN_OOS = 10
+NEIGHBOURS = 5
+SCORER_C = 0.1
 SEED = 20261123
 
 Progress = Callable[[str], None]
@@ -96,6 +108,47 @@ class Head:
 
 
 @dataclass
+class Bank:
+    """The in-scope training examples' embeddings (unit vectors per encoder) and intents: the
+    neighbours a new message is compared with."""
+
+    vectors: np.ndarray
+    labels: np.ndarray  # index into the model's labels
+
+    def similarities(self, vectors: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+        """(n, 3): the nearest example's cosine similarity, the mean of the nearest
+        ``NEIGHBOURS``, and the nearest example of the predicted intent."""
+        parts = max(1, round(float(np.sum(vectors[0] ** 2)))) if len(vectors) else 1
+        out = np.zeros((len(vectors), 3), dtype=np.float32)
+        k = min(NEIGHBOURS, len(self.labels))
+        for start in range(0, len(vectors), 256):
+            rows = slice(start, start + 256)
+            similar = (vectors[rows] @ self.vectors.T) / parts
+            nearest = np.partition(similar, similar.shape[1] - k, axis=1)[:, -k:]
+            out[rows, 0] = nearest.max(axis=1)
+            out[rows, 1] = nearest.mean(axis=1)
+            same = self.labels[None, :] == predicted[rows, None]
+            out[rows, 2] = np.where(same, similar, -1.0).max(axis=1)
+        return out
+
+
+@dataclass
+class Scorer:
+    """The chance that a message is in scope, from what the intent head and the neighbours say:
+    a logistic regression over standardised signals (see ``signals``)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def score(self, signals: np.ndarray) -> np.ndarray:
+        z = ((signals - self.mean) / self.scale) @ self.coef + self.intercept
+        result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        return result
+
+
+@dataclass
 class Model:
     manifest: dict[str, Any]
     words: TfidfVectorizer
@@ -104,6 +157,8 @@ class Model:
     sentiment: Head | None
     path: Path | None = None
     settings: Settings = field(default_factory=Settings)
+    bank: Bank | None = None
+    scorer: Scorer | None = None
 
     @property
     def version(self) -> str:
@@ -118,34 +173,65 @@ class Model:
         return self.intent.labels
 
     def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        return self._features(texts, encoders.embed(self.settings.encoders, texts))
+
+    def _features(self, texts: Sequence[str], embeddings: np.ndarray) -> sparse.csr_matrix:
         normalised = [tokens.normalise(text) for text in texts]
-        dense = encoders.embed(self.settings.encoders, texts) * self.settings.embedding_weight
         return sparse.hstack(
-            [self.words.transform(texts), self.chars.transform(normalised), dense],
+            [
+                self.words.transform(texts),
+                self.chars.transform(normalised),
+                embeddings * self.settings.embedding_weight,
+            ],
             format="csr",
             dtype=np.float32,
         )
 
+    def logits(self, features: sparse.csr_matrix) -> np.ndarray:
+        result: np.ndarray = np.asarray(features @ self.intent.coef.T) + self.intent.intercept
+        return result
+
+    def in_scope_scores(self, logits: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """The score the out-of-scope threshold applies to: the scorer's chance of being in
+        scope, or (without a scorer) the best intent's calibrated confidence, minus one when the
+        out-of-scope class wins."""
+        probabilities = _softmax(logits / self.intent.temperature)
+        if self.scorer is not None and self.bank is not None:
+            return self.scorer.score(signals(self, logits, embeddings))
+        in_scope = [i for i, label in enumerate(self.labels) if label != OUT_OF_SCOPE]
+        best = probabilities[:, in_scope].max(axis=1)
+        if OUT_OF_SCOPE in self.labels:
+            wins = np.argmax(probabilities, axis=1) == self.labels.index(OUT_OF_SCOPE)
+            best = np.where(wins, best - 1.0, best)
+        result: np.ndarray = best
+        return result
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         if not texts:
             return []
-        features = self.features(texts)
-        intents = self.intent.probabilities(features)
+        embeddings = encoders.embed(self.settings.encoders, texts)
+        features = self._features(texts, embeddings)
+        logits = self.logits(features)
+        intents = _softmax(logits / self.intent.temperature)
+        scores = self.in_scope_scores(logits, embeddings)
         feelings = self.sentiment.probabilities(features) if self.sentiment else None
         return [
-            self._prediction(intents[row], None if feelings is None else feelings[row])
+            self._prediction(
+                intents[row], float(scores[row]), None if feelings is None else feelings[row]
+            )
             for row in range(len(texts))
         ]
 
-    def _prediction(self, probabilities: np.ndarray, feelings: np.ndarray | None) -> Prediction:
+    def _prediction(
+        self, probabilities: np.ndarray, score: float, feelings: np.ndarray | None
+    ) -> Prediction:
         order = np.argsort(-probabilities)
         top = tuple(
             Ranked(self.labels[i], round(float(probabilities[i]), 4))
             for i in order
             if self.labels[i] != OUT_OF_SCOPE
         )[:3]
-        best = self.labels[int(order[0])]
-        out_of_scope = best == OUT_OF_SCOPE or top[0].confidence < self.threshold
+        out_of_scope = score < self.threshold
         if feelings is None or self.sentiment is None:
             sentiment, score = "neutral", 0.0
         else:
@@ -177,6 +263,13 @@ class Model:
         if self.sentiment is not None:
             arrays["sentiment_coef"] = self.sentiment.coef
             arrays["sentiment_intercept"] = self.sentiment.intercept
+        if self.bank is not None and self.scorer is not None:
+            arrays["bank_vectors"] = self.bank.vectors.astype(np.float16)
+            arrays["bank_labels"] = self.bank.labels.astype(np.int32)
+            arrays["scorer_mean"] = self.scorer.mean
+            arrays["scorer_scale"] = self.scorer.scale
+            arrays["scorer_coef"] = self.scorer.coef
+            arrays["scorer_intercept"] = np.array([self.scorer.intercept], dtype=np.float32)
         with open(directory / "weights.npz", "wb") as handle:
             np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
         self.manifest["weights_sha256"] = _sha256(directory / "weights.npz")
@@ -195,7 +288,7 @@ def load_model(directory: Path) -> Model:
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ModelError(f"{directory} is not a Kefu language model: {error}") from None
-    if manifest.get("format") != FORMAT:
+    if manifest.get("format") not in FORMATS:
         raise ModelError(f"{directory}: unsupported model format {manifest.get('format')!r}")
     weights = directory / "weights.npz"
     if not weights.exists() or _sha256(weights) != manifest.get("weights_sha256"):
@@ -219,9 +312,20 @@ def load_model(directory: Path) -> Model:
                 arrays["sentiment_intercept"],
                 temperatures["sentiment"],
             )
+        bank, scorer = None, None
+        if "scorer_coef" in arrays:
+            bank = Bank(arrays["bank_vectors"].astype(np.float32), arrays["bank_labels"])
+            scorer = Scorer(
+                arrays["scorer_mean"],
+                arrays["scorer_scale"],
+                arrays["scorer_coef"],
+                float(arrays["scorer_intercept"][0]),
+            )
     encoders.load(settings.encoders)
     language.warm_up()  # langid's model takes a second to load: in the background
-    return Model(manifest, words, chars, intent, sentiment, directory, settings)
+    return Model(
+        manifest, words, chars, intent, sentiment, directory, settings, bank=bank, scorer=scorer
+    )
 
 
 def train(
@@ -254,17 +358,34 @@ def train(
     vectors = dict(zip(texts + held_texts, embeddings, strict=False))
     say(f"embedded in {time.monotonic() - started:.1f}s; calibrating on {len(held_out)} held out")
 
-    # 1. Fit on the fitting part, calibrate and choose the threshold on the held-out part.
+    # 1. Fit on the fitting part; calibrate, fit the out-of-scope scorer and choose the
+    #    threshold on the held-out part.
     draft = _fit(fit_part, labels, settings, vectors)
-    temperature, threshold = 1.0, 0.0  # too few examples to hold any out
+    temperature, threshold, scorer = 1.0, 0.0, None  # too few examples to hold any out
     if held_out:
-        features = _features(draft, held_out, vectors)
-        logits = np.asarray(features @ draft.intent.coef.T) + draft.intent.intercept
+        embedded = np.vstack([vectors[e.text] for e in held_out])
+        logits = draft.logits(_features(draft, held_out, vectors))
         truth = np.array([labels.index(e.label) if e.label in labels else -1 for e in held_out])
         known = truth >= 0
         temperature = _temperature(logits[known], truth[known])
+        draft.intent.temperature = temperature
+        outside = np.array([e.label == OUT_OF_SCOPE for e in held_out])
+        if outside.sum() >= SCORER_MIN_OOS and (~outside).sum() >= SCORER_MIN_OOS:
+            scorer = _fit_scorer(signals(draft, logits, embedded), ~outside)
+            draft.scorer = scorer
+            say(f"out-of-scope scorer fitted on {int(outside.sum())} out-of-scope messages")
+        else:
+            draft.scorer = None
+        scores = draft.in_scope_scores(logits, embedded)
         threshold = _threshold(
-            _softmax(logits / temperature), truth, labels, settings.oos_accuracy_cost
+            scores,
+            _softmax(logits / temperature),
+            truth,
+            labels,
+            settings.oos_accuracy_cost,
+            # The scorer's chance may go down to 0; without it, the out-of-scope class winning
+            # (a score below 0) always rejects.
+            float(scores.min()) - 1e-4 if scorer else 0.0,
         )
     say(f"temperature {temperature:.2f}, out-of-scope threshold {threshold:.3f}")
 
@@ -272,6 +393,9 @@ def train(
     #    validation set), with the calibration found above.
     final = draft if validation else _fit(examples, labels, settings, vectors)
     final.intent.temperature = temperature
+    final.scorer = scorer
+    if scorer is None:
+        final.bank = None
     sentiment_data = [e for e in [*examples, *sentiment_examples] if e.sentiment in SENTIMENTS]
     if len({e.sentiment for e in sentiment_data}) == len(SENTIMENTS):
         say(f"sentiment on {len(sentiment_data)} examples")
@@ -291,6 +415,7 @@ def train(
         "labels": labels,
         "settings": _settings_dict(settings),
         "oos_threshold": round(threshold, 4),
+        "oos_scorer": scorer is not None,
         "temperatures": {"intent": round(temperature, 4), "sentiment": 1.0},
         "examples": len(examples),
         "held_out": len(held_out),
@@ -334,7 +459,54 @@ def _fit(
     model = Model({}, words, chars, Head(labels, np.zeros(0), np.zeros(0)), None, None, settings)
     features = _features(model, examples, vectors)
     model.intent = _fit_head(features, [example.label for example in examples], labels, settings)
+    inside = [example for example in examples if example.label != OUT_OF_SCOPE]
+    if inside:
+        model.bank = Bank(
+            np.vstack([vectors[example.text] for example in inside]).astype(np.float32),
+            np.array([labels.index(example.label) for example in inside], dtype=np.int32),
+        )
     return model
+
+
+def signals(model: Model, logits: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+    """What the out-of-scope scorer weighs, one row per message: the best intent's calibrated
+    confidence, the out-of-scope class's, the margin to the second intent, the entropy, the
+    best intent's raw logit, the out-of-scope logit, and the similarities to the neighbours
+    (``Bank.similarities``)."""
+    probabilities = _softmax(logits / model.intent.temperature)
+    in_scope = np.array([i for i, label in enumerate(model.labels) if label != OUT_OF_SCOPE])
+    oos = model.labels.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in model.labels else -1
+    ranked = np.sort(probabilities[:, in_scope], axis=1)
+    second = ranked[:, -2] if ranked.shape[1] > 1 else np.zeros(len(ranked))
+    predicted = in_scope[np.argmax(probabilities[:, in_scope], axis=1)]
+    zeros = np.zeros(len(logits))
+    if model.bank is None:
+        raise ModelError("the out-of-scope scorer needs the model's neighbour bank")
+    return np.column_stack(
+        [
+            ranked[:, -1],
+            probabilities[:, oos] if oos >= 0 else zeros,
+            ranked[:, -1] - second,
+            -(probabilities * np.log(probabilities + 1e-12)).sum(axis=1),
+            logits[:, in_scope].max(axis=1),
+            logits[:, oos] if oos >= 0 else zeros,
+            model.bank.similarities(embeddings, predicted),
+        ]
+    ).astype(np.float32)
+
+
+def _fit_scorer(values: np.ndarray, inside: np.ndarray) -> Scorer:
+    mean = values.mean(axis=0)
+    scale = values.std(axis=0)
+    scale = np.where(scale > 1e-6, scale, 1.0)
+    classifier = LogisticRegression(C=SCORER_C, max_iter=2000, random_state=SEED)
+    classifier.fit((values - mean) / scale, inside.astype(int))
+    return Scorer(
+        mean.astype(np.float32),
+        scale.astype(np.float32),
+        classifier.coef_[0].astype(np.float32),
+        float(classifier.intercept_[0]),
+    )
 
 
 def _fit_head(
@@ -400,27 +572,35 @@ def _temperature(logits: np.ndarray, truth: np.ndarray) -> float:
 
 
 def _threshold(
-    probabilities: np.ndarray, truth: np.ndarray, labels: list[str], cost: float
+    scores: np.ndarray,
+    probabilities: np.ndarray,
+    truth: np.ndarray,
+    labels: list[str],
+    cost: float,
+    lowest: float,
 ) -> float:
-    """The confidence below which a message is out of scope: the highest threshold that costs
-    at most ``cost`` of the held-out in-scope accuracy. The higher the threshold, the more
-    out-of-scope messages are caught, so this is the best out-of-scope recall for that price."""
+    """The score below which a message is out of scope, chosen on held-out messages: the best
+    out-of-scope recall that costs at most ``cost`` of the in-scope accuracy at ``lowest`` (a
+    message counts as right when its best intent is right and its score is not below the
+    threshold), at the least cost that reaches it. Without out-of-scope messages to measure
+    the recall on, the highest threshold within the cost (the higher, the more caught)."""
     oos = labels.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in labels else -2
     in_scope = [i for i, label in enumerate(labels) if label != OUT_OF_SCOPE]
     best = np.array(in_scope)[np.argmax(probabilities[:, in_scope], axis=1)]
-    confidence = probabilities[:, in_scope].max(axis=1)
-    top_is_oos = np.argmax(probabilities, axis=1) == oos
     rows = (truth != oos) & (truth != -1)
     if not rows.any():
-        return 0.0
+        return lowest
     right = (best == truth)[rows]
-    accepted = ~top_is_oos[rows]
-    floor = float(np.mean(right & accepted)) - cost
-    chosen = 0.0
-    for threshold in np.unique(np.round(confidence[rows], 4)):
-        if np.mean(right & accepted & (confidence[rows] >= threshold)) < floor:
+    score = scores[rows]
+    outside = scores[truth == oos]
+    floor = float(np.mean(right & (score >= lowest))) - cost
+    chosen, caught = lowest, -1.0
+    for threshold in np.unique(np.round(score[score >= lowest], 4)):
+        if np.mean(right & (score >= threshold)) < floor:
             break
-        chosen = float(threshold)
+        recall = float(np.mean(outside < threshold)) if len(outside) else 0.0
+        if recall > caught or not len(outside):
+            chosen, caught = float(threshold), recall
     return chosen
 
 
