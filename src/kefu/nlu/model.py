@@ -173,9 +173,9 @@ class Model:
         return self.intent.labels
 
     def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return self._features(texts, encoders.embed(self.settings.encoders, texts))
+        return self.features_from(texts, encoders.embed(self.settings.encoders, texts))
 
-    def _features(self, texts: Sequence[str], embeddings: np.ndarray) -> sparse.csr_matrix:
+    def features_from(self, texts: Sequence[str], embeddings: np.ndarray) -> sparse.csr_matrix:
         normalised = [tokens.normalise(text) for text in texts]
         return sparse.hstack(
             [
@@ -210,7 +210,7 @@ class Model:
         if not texts:
             return []
         embeddings = encoders.embed(self.settings.encoders, texts)
-        features = self._features(texts, embeddings)
+        features = self.features_from(texts, embeddings)
         logits = self.logits(features)
         intents = _softmax(logits / self.intent.temperature)
         scores = self.in_scope_scores(logits, embeddings)
@@ -531,16 +531,7 @@ def _features(
     texts = [example.text for example in examples]
     width = sum(encoders.DIMENSIONS[name] for name in model.settings.encoders)
     rows = [vectors[text] for text in texts]
-    dense = (np.vstack(rows) if rows else np.zeros((0, width))) * model.settings.embedding_weight
-    return sparse.hstack(
-        [
-            model.words.transform(texts),
-            model.chars.transform([tokens.normalise(text) for text in texts]),
-            dense,
-        ],
-        format="csr",
-        dtype=np.float32,
-    )
+    return model.features_from(texts, np.vstack(rows) if rows else np.zeros((0, width)))
 
 
 def _split(examples: Sequence[Example], share: float) -> tuple[list[Example], list[Example]]:
