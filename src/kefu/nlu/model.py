@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import sklearn
 from scipy import sparse
 from scipy.optimize import minimize_scalar
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -101,10 +102,17 @@ class Head:
     coef: np.ndarray
     intercept: np.ndarray
     temperature: float = 1.0
+    _columns: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def logits(self, features: sparse.csr_matrix) -> np.ndarray:
+        # Wᵀ kept contiguous: a sparse row times a transposed view copies all of W each call.
+        if self._columns is None or self._columns.shape[::-1] != self.coef.shape:
+            self._columns = np.ascontiguousarray(self.coef.T)
+        result: np.ndarray = np.asarray(features @ self._columns) + self.intercept
+        return result
 
     def probabilities(self, features: sparse.csr_matrix) -> np.ndarray:
-        logits = np.asarray(features @ self.coef.T) + self.intercept
-        return _softmax(logits / self.temperature)
+        return _softmax(self.logits(features) / self.temperature)
 
 
 @dataclass
@@ -177,19 +185,19 @@ class Model:
 
     def features_from(self, texts: Sequence[str], embeddings: np.ndarray) -> sparse.csr_matrix:
         normalised = [tokens.normalise(text) for text in texts]
+        # The inputs are our own lists of strings: scikit-learn's checks of them cost more
+        # than the transform of one message.
+        with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
+            words = self.words.transform(texts)
+            chars = self.chars.transform(normalised)
         return sparse.hstack(
-            [
-                self.words.transform(texts),
-                self.chars.transform(normalised),
-                embeddings * self.settings.embedding_weight,
-            ],
+            [words, chars, embeddings * self.settings.embedding_weight],
             format="csr",
             dtype=np.float32,
         )
 
     def logits(self, features: sparse.csr_matrix) -> np.ndarray:
-        result: np.ndarray = np.asarray(features @ self.intent.coef.T) + self.intent.intercept
-        return result
+        return self.intent.logits(features)
 
     def in_scope_scores(self, logits: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
         """The score the out-of-scope threshold applies to: the scorer's chance of being in
