@@ -298,6 +298,7 @@ def load_model(directory: Path) -> Model:
         raise ModelError(f"{directory} is not a Kefu language model: {error}") from None
     if manifest.get("format") not in FORMATS:
         raise ModelError(f"{directory}: unsupported model format {manifest.get('format')!r}")
+    tokens.warm_up()
     weights = directory / "weights.npz"
     if not weights.exists() or _sha256(weights) != manifest.get("weights_sha256"):
         raise ModelError(f"{directory}: weights are missing or do not match the manifest")

@@ -42,6 +42,13 @@ def words(text: str) -> list[str]:
     return [word for word in _jieba().lcut(normalise(text), HMM=False) if _WORD.match(word)]
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary and ours now, in a background thread: a model load starts it
+    first, so it overlaps with reading the encoders' weights instead of delaying the first
+    message."""
+    threading.Thread(target=_jieba, name="kefu-jieba", daemon=True).start()
+
+
 def _jieba() -> Any:
     global _tokenizer
     if _tokenizer is None:
