@@ -11,8 +11,8 @@ near the message is to the training examples in embedding space (its nearest nei
 nearest example of the intent it was given), and gives the chance that the message is in scope.
 Without such messages the best intent's calibrated confidence is the score and the
 ``out_of_scope`` class winning rejects too. A message is out of scope below a threshold on the
-score chosen on held-out messages: the highest one that gives up at most ``oos_accuracy_cost``
-(one point) of in-scope accuracy.
+score chosen on held-out messages: the one that catches the most out-of-scope messages for at
+most ``oos_accuracy_cost`` (one point) of in-scope accuracy, at the least cost that does.
 
 A model is a directory: ``manifest.json`` (version, labels, settings, data fingerprint, metrics)
 and ``weights.npz`` (numbers only: vocabularies, idf weights, coefficients). Loading it executes
@@ -203,9 +203,9 @@ class Model:
         """The score the out-of-scope threshold applies to: the scorer's chance of being in
         scope, or (without a scorer) the best intent's calibrated confidence, minus one when the
         out-of-scope class wins."""
-        probabilities = _softmax(logits / self.intent.temperature)
         if self.scorer is not None and self.bank is not None:
             return self.scorer.score(signals(self, logits, embeddings))
+        probabilities = _softmax(logits / self.intent.temperature)
         in_scope = [i for i, label in enumerate(self.labels) if label != OUT_OF_SCOPE]
         best = probabilities[:, in_scope].max(axis=1)
         if OUT_OF_SCOPE in self.labels:
@@ -231,7 +231,7 @@ class Model:
         ]
 
     def _prediction(
-        self, probabilities: np.ndarray, score: float, feelings: np.ndarray | None
+        self, probabilities: np.ndarray, in_scope_score: float, feelings: np.ndarray | None
     ) -> Prediction:
         order = np.argsort(-probabilities)
         top = tuple(
@@ -239,7 +239,7 @@ class Model:
             for i in order
             if self.labels[i] != OUT_OF_SCOPE
         )[:3]
-        out_of_scope = score < self.threshold
+        out_of_scope = in_scope_score < self.threshold
         if feelings is None or self.sentiment is None:
             sentiment, score = "neutral", 0.0
         else:
