@@ -199,12 +199,17 @@ def respond(session: BotSession, context: Context) -> Turn:
             session.state, session.options = BotState.IDLE, []
             return _route(session, context, turn, chosen, picked=True)
     elif in_flow:
+        # A message the flow takes ("USDT txid 0x…") is about the flow's intent, whatever the
+        # model makes of it alone (often out of scope): a hand-off from the flow goes to the
+        # flow's team.
+        own, turn.intent = turn.intent, str(session.slots.get("intent") or turn.intent)
         try:
             if _flow_step(session, context, turn, first=False):
                 return turn
         except KefuError as error:
             _lookup_failed(session, context, turn, error)
             return turn
+        turn.intent = own
     session.state = BotState.IDLE
     return _route(session, context, turn, turn.intent)
 
