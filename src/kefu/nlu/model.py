@@ -102,13 +102,14 @@ class Head:
     coef: np.ndarray
     intercept: np.ndarray
     temperature: float = 1.0
-    _columns: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # Wᵀ, contiguous: a sparse row times the transposed view would copy all of W each call.
+    columns: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.columns = np.ascontiguousarray(self.coef.T)
 
     def logits(self, features: sparse.csr_matrix) -> np.ndarray:
-        # Wᵀ kept contiguous: a sparse row times a transposed view copies all of W each call.
-        if self._columns is None or self._columns.shape[::-1] != self.coef.shape:
-            self._columns = np.ascontiguousarray(self.coef.T)
-        result: np.ndarray = np.asarray(features @ self._columns) + self.intercept
+        result: np.ndarray = np.asarray(features @ self.columns) + self.intercept
         return result
 
     def probabilities(self, features: sparse.csr_matrix) -> np.ndarray:
@@ -122,16 +123,22 @@ class Bank:
 
     vectors: np.ndarray
     labels: np.ndarray  # index into the model's labels
+    # How many unit vectors (one per encoder) each row holds: the cosine of two rows is their
+    # product divided by it.
+    parts: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        first = self.vectors[0] if len(self.vectors) else np.zeros(0)
+        self.parts = max(1, round(float(np.sum(first.astype(np.float64) ** 2))))
 
     def similarities(self, vectors: np.ndarray, predicted: np.ndarray) -> np.ndarray:
         """(n, 3): the nearest example's cosine similarity, the mean of the nearest
         ``NEIGHBOURS``, and the nearest example of the predicted intent."""
-        parts = max(1, round(float(np.sum(vectors[0] ** 2)))) if len(vectors) else 1
         out = np.zeros((len(vectors), 3), dtype=np.float32)
         k = min(NEIGHBOURS, len(self.labels))
         for start in range(0, len(vectors), 256):
             rows = slice(start, start + 256)
-            similar = (vectors[rows] @ self.vectors.T) / parts
+            similar = (vectors[rows] @ self.vectors.T) / self.parts
             nearest = np.partition(similar, similar.shape[1] - k, axis=1)[:, -k:]
             out[rows, 0] = nearest.max(axis=1)
             out[rows, 1] = nearest.mean(axis=1)
@@ -383,8 +390,6 @@ def train(
             scorer = _fit_scorer(signals(draft, logits, embedded), ~outside)
             draft.scorer = scorer
             say(f"out-of-scope scorer fitted on {int(outside.sum())} out-of-scope messages")
-        else:
-            draft.scorer = None
         scores = draft.in_scope_scores(logits, embedded)
         threshold = _threshold(
             scores,
