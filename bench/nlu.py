@@ -7,7 +7,8 @@ thresholded on val + oos_val, measured on test (in-scope accuracy) and oos_test 
 recall). Kefu's own data: trained on the train part of the fixed split, measured on the test
 part, Chinese and English separately.
 
-    python bench/nlu.py [--clinc PATH] [--skip-clinc] [--json]
+    python bench/nlu.py [--clinc PATH] [--skip-clinc] [--configurations NAMES]
+                        [--speed-runs N] [--json]
 """
 
 from __future__ import annotations
@@ -170,6 +171,12 @@ def main() -> None:
         default=",".join(CONFIGURATIONS),
         help="which of: " + ", ".join(CONFIGURATIONS),
     )
+    parser.add_argument(
+        "--speed-runs",
+        type=int,
+        default=1,
+        help="measure one-message latency this many times over (the p99 moves between runs)",
+    )
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     if not arguments.skip_clinc and not arguments.clinc.exists():
@@ -189,6 +196,11 @@ def main() -> None:
         say(json.dumps(results["kefu"][name]))
         results["speed"][name] = measure_speed(model, test_texts * 2)
         say(json.dumps(results["speed"][name]))
+        if arguments.speed_runs > 1:
+            again = [measure_speed(model, test_texts * 2) for _ in range(arguments.speed_runs - 1)]
+            p99s = [run["single"]["p99_ms"] for run in [results["speed"][name], *again]]
+            results["speed"][name]["p99_ms_of_each_run"] = p99s
+            say(json.dumps({"p99_ms_of_each_run": p99s}))
         with tempfile.TemporaryDirectory() as scratch:
             model.save(Path(scratch) / "model")
             results["load"][name] = measure_load(Path(scratch) / "model")
