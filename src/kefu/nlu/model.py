@@ -7,8 +7,9 @@ calibrated by temperature scaling on held-out messages.
 Out of scope: when the held-out messages include out-of-scope ones, a small second logistic
 regression (the *scorer*) is fitted on them. It weighs what the intent head says (the best
 intent's confidence, the out-of-scope class's, the margin, the entropy, the raw logits) with how
-near the message is to the training examples in embedding space (its nearest neighbours, and the
-nearest example of the intent it was given), and gives the chance that the message is in scope.
+near the message is to the training examples in embedding space (its nearest in-scope
+neighbours, the nearest example of the intent it was given, and its nearest out-of-scope
+training examples), and gives the chance that the message is in scope.
 Without such messages the best intent's calibrated confidence is the score and the
 ``out_of_scope`` class winning rejects too. A message is out of scope below a threshold on the
 score chosen on held-out messages: the one that catches the most out-of-scope messages for at
@@ -40,8 +41,9 @@ from kefu.nlu import encoders, language, tokens
 
 OUT_OF_SCOPE = "out_of_scope"
 SENTIMENTS = ("negative", "neutral", "positive")
-FORMAT = 2
-FORMATS = (1, 2)  # format 1: no out-of-scope scorer, no neighbour bank
+FORMAT = 3
+# Format 1: no out-of-scope scorer, no neighbour bank; 2: no out-of-scope neighbours.
+FORMATS = (1, 2, 3)
 # The scorer needs this many out-of-scope messages among the held-out ones.
 SCORER_MIN_OOS = 10
 NEIGHBOURS = 5
@@ -118,11 +120,13 @@ class Head:
 
 @dataclass
 class Bank:
-    """The in-scope training examples' embeddings (unit vectors per encoder) and intents: the
-    neighbours a new message is compared with."""
+    """The in-scope training examples' embeddings (unit vectors per encoder) and intents, and
+    the out-of-scope training examples' embeddings: the neighbours a new message is compared
+    with. ``outside`` is None in a format-2 model (it had no such neighbours)."""
 
     vectors: np.ndarray
     labels: np.ndarray  # index into the model's labels
+    outside: np.ndarray | None = None
     # How many unit vectors (one per encoder) each row holds: the cosine of two rows is their
     # product divided by it.
     parts: int = field(init=False)
@@ -132,19 +136,28 @@ class Bank:
         self.parts = max(1, round(float(np.sum(first.astype(np.float64) ** 2))))
 
     def similarities(self, vectors: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-        """(n, 3): the nearest example's cosine similarity, the mean of the nearest
-        ``NEIGHBOURS``, and the nearest example of the predicted intent."""
-        out = np.zeros((len(vectors), 3), dtype=np.float32)
-        k = min(NEIGHBOURS, len(self.labels))
+        """(n, 3), or (n, 5) with out-of-scope neighbours: the nearest in-scope example's
+        cosine similarity, the mean of the nearest ``NEIGHBOURS``, the nearest example of the
+        predicted intent; then the nearest out-of-scope example's and the mean of the nearest
+        ``NEIGHBOURS`` of those (0 when there are none)."""
+        width = 3 if self.outside is None else 5
+        out = np.zeros((len(vectors), width), dtype=np.float32)
         for start in range(0, len(vectors), 256):
             rows = slice(start, start + 256)
             similar = (vectors[rows] @ self.vectors.T) / self.parts
-            nearest = np.partition(similar, similar.shape[1] - k, axis=1)[:, -k:]
-            out[rows, 0] = nearest.max(axis=1)
-            out[rows, 1] = nearest.mean(axis=1)
+            out[rows, 0], out[rows, 1] = _nearest(similar)
             same = self.labels[None, :] == predicted[rows, None]
             out[rows, 2] = np.where(same, similar, -1.0).max(axis=1)
+            if self.outside is not None and len(self.outside):
+                out[rows, 3], out[rows, 4] = _nearest((vectors[rows] @ self.outside.T) / self.parts)
         return out
+
+
+def _nearest(similar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the largest similarity, and the mean of the ``NEIGHBOURS`` largest."""
+    k = min(NEIGHBOURS, similar.shape[1])
+    nearest = np.partition(similar, similar.shape[1] - k, axis=1)[:, -k:]
+    return nearest.max(axis=1), nearest.mean(axis=1)
 
 
 @dataclass
@@ -208,15 +221,16 @@ class Model:
 
     def in_scope_scores(self, logits: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
         """The score the out-of-scope threshold applies to: the scorer's chance of being in
-        scope, or (without a scorer) the best intent's calibrated confidence, minus one when the
-        out-of-scope class wins."""
+        scope, or (without a scorer) the best intent's calibrated confidence; minus one when the
+        out-of-scope class wins, so that a threshold of 0 or more always rejects then."""
         if self.scorer is not None and self.bank is not None:
-            return self.scorer.score(signals(self, logits, embeddings))
-        probabilities = _softmax(logits / self.intent.temperature)
-        in_scope = [i for i, label in enumerate(self.labels) if label != OUT_OF_SCOPE]
-        best = probabilities[:, in_scope].max(axis=1)
+            best = self.scorer.score(signals(self, logits, embeddings))
+        else:
+            probabilities = _softmax(logits / self.intent.temperature)
+            in_scope = [i for i, label in enumerate(self.labels) if label != OUT_OF_SCOPE]
+            best = probabilities[:, in_scope].max(axis=1)
         if OUT_OF_SCOPE in self.labels:
-            wins = np.argmax(probabilities, axis=1) == self.labels.index(OUT_OF_SCOPE)
+            wins = np.argmax(logits, axis=1) == self.labels.index(OUT_OF_SCOPE)
             best = np.where(wins, best - 1.0, best)
         result: np.ndarray = best
         return result
@@ -281,6 +295,8 @@ class Model:
         if self.bank is not None and self.scorer is not None:
             arrays["bank_vectors"] = self.bank.vectors.astype(np.float16)
             arrays["bank_labels"] = self.bank.labels.astype(np.int32)
+            if self.bank.outside is not None:
+                arrays["bank_outside"] = self.bank.outside.astype(np.float16)
             arrays["scorer_mean"] = self.scorer.mean
             arrays["scorer_scale"] = self.scorer.scale
             arrays["scorer_coef"] = self.scorer.coef
@@ -330,7 +346,12 @@ def load_model(directory: Path) -> Model:
             )
         bank, scorer = None, None
         if "scorer_coef" in arrays:
-            bank = Bank(arrays["bank_vectors"].astype(np.float32), arrays["bank_labels"])
+            outside = arrays.get("bank_outside")
+            bank = Bank(
+                arrays["bank_vectors"].astype(np.float32),
+                arrays["bank_labels"],
+                None if outside is None else outside.astype(np.float32),
+            )
             scorer = Scorer(
                 arrays["scorer_mean"],
                 arrays["scorer_scale"],
@@ -387,19 +408,21 @@ def train(
         draft.intent.temperature = temperature
         outside = np.array([e.label == OUT_OF_SCOPE for e in held_out])
         if outside.sum() >= SCORER_MIN_OOS and (~outside).sum() >= SCORER_MIN_OOS:
-            scorer = _fit_scorer(signals(draft, logits, embedded), ~outside)
+            values = signals(draft, logits, embedded)
+            scorer = _fit_scorer(values, ~outside)
             draft.scorer = scorer
             say(f"out-of-scope scorer fitted on {int(outside.sum())} out-of-scope messages")
-        scores = draft.in_scope_scores(logits, embedded)
+            scores = scorer.score(values)
+        else:
+            scores = draft.in_scope_scores(logits, embedded)
         threshold = _threshold(
             scores,
             _softmax(logits / temperature),
             truth,
             labels,
             settings.oos_accuracy_cost,
-            # The scorer's chance may go down to 0; without it, the out-of-scope class winning
-            # (a score below 0) always rejects.
-            float(scores.min()) - 1e-4 if scorer else 0.0,
+            0.0,  # the out-of-scope class winning (a score below 0) always rejects
+            logistic=scorer is not None,
         )
     say(f"temperature {temperature:.2f}, out-of-scope threshold {threshold:.3f}")
 
@@ -428,7 +451,7 @@ def train(
         "description": description,
         "labels": labels,
         "settings": _settings_dict(settings),
-        "oos_threshold": round(threshold, 4),
+        "oos_threshold": round(threshold, 6),
         "oos_scorer": scorer is not None,
         "temperatures": {"intent": round(temperature, 4), "sentiment": 1.0},
         "examples": len(examples),
@@ -475,9 +498,12 @@ def _fit(
     model.intent = _fit_head(features, [example.label for example in examples], labels, settings)
     inside = [example for example in examples if example.label != OUT_OF_SCOPE]
     if inside:
+        width = sum(encoders.DIMENSIONS[name] for name in settings.encoders)
+        outside = [vectors[e.text] for e in examples if e.label == OUT_OF_SCOPE]
         model.bank = Bank(
             np.vstack([vectors[example.text] for example in inside]).astype(np.float32),
             np.array([labels.index(example.label) for example in inside], dtype=np.int32),
+            np.vstack(outside).astype(np.float32) if outside else np.zeros((0, width), np.float32),
         )
     return model
 
@@ -485,8 +511,8 @@ def _fit(
 def signals(model: Model, logits: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
     """What the out-of-scope scorer weighs, one row per message: the best intent's calibrated
     confidence, the out-of-scope class's, the margin to the second intent, the entropy, the
-    best intent's raw logit, the out-of-scope logit, and the similarities to the neighbours
-    (``Bank.similarities``)."""
+    best intent's raw logit, the out-of-scope logit, and the similarities to the in-scope and
+    out-of-scope neighbours (``Bank.similarities``)."""
     probabilities = _softmax(logits / model.intent.temperature)
     in_scope = np.array([i for i, label in enumerate(model.labels) if label != OUT_OF_SCOPE])
     oos = model.labels.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in model.labels else -1
@@ -583,12 +609,16 @@ def _threshold(
     labels: list[str],
     cost: float,
     lowest: float,
+    logistic: bool = False,
 ) -> float:
     """The score below which a message is out of scope, chosen on held-out messages: the best
     out-of-scope recall that costs at most ``cost`` of the in-scope accuracy at ``lowest`` (a
     message counts as right when its best intent is right and its score is not below the
-    threshold), at the least cost that reaches it. Without out-of-scope messages to measure
-    the recall on, the highest threshold within the cost (the higher, the more caught)."""
+    threshold), at the least cost that reaches it; then halfway down to the highest score of
+    an out-of-scope message it catches (in log-odds when the scores are ``logistic``
+    chances), so that it keeps a margin on both sides and the held-out results stay the same.
+    Without out-of-scope messages to measure the recall on, the highest threshold within the
+    cost (the higher, the more caught)."""
     oos = labels.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in labels else -2
     in_scope = [i for i, label in enumerate(labels) if label != OUT_OF_SCOPE]
     best = np.array(in_scope)[np.argmax(probabilities[:, in_scope], axis=1)]
@@ -600,13 +630,21 @@ def _threshold(
     outside = scores[truth == oos]
     floor = float(np.mean(right & (score >= lowest))) - cost
     chosen, caught = lowest, -1.0
-    for threshold in np.unique(np.round(score[score >= lowest], 4)):
+    for threshold in np.unique(score[score >= lowest]):
         if np.mean(right & (score >= threshold)) < floor:
             break
         recall = float(np.mean(outside < threshold)) if len(outside) else 0.0
         if recall > caught or not len(outside):
             chosen, caught = float(threshold), recall
-    return chosen
+    below = outside[(outside >= lowest) & (outside < chosen)]
+    if caught <= 0 or not len(below):
+        return chosen
+    highest = float(below.max())
+    if not logistic:
+        return (highest + chosen) / 2
+    low, high = np.clip([highest, chosen], 1e-6, 1 - 1e-6)
+    middle = (np.log(low / (1 - low)) + np.log(high / (1 - high))) / 2
+    return float(1 / (1 + np.exp(-middle)))
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
