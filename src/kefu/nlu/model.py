@@ -408,13 +408,11 @@ def train(
         draft.intent.temperature = temperature
         outside = np.array([e.label == OUT_OF_SCOPE for e in held_out])
         if outside.sum() >= SCORER_MIN_OOS and (~outside).sum() >= SCORER_MIN_OOS:
-            values = signals(draft, logits, embedded)
-            scorer = _fit_scorer(values, ~outside)
+            scorer = _fit_scorer(signals(draft, logits, embedded), ~outside)
             draft.scorer = scorer
             say(f"out-of-scope scorer fitted on {int(outside.sum())} out-of-scope messages")
-            scores = scorer.score(values)
-        else:
-            scores = draft.in_scope_scores(logits, embedded)
+        # The scores as a new message gets them (the out-of-scope class winning included).
+        scores = draft.in_scope_scores(logits, embedded)
         threshold = _threshold(
             scores,
             _softmax(logits / temperature),
