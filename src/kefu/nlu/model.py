@@ -34,6 +34,7 @@ import numpy as np
 import sklearn
 from scipy import sparse
 from scipy.optimize import minimize_scalar
+from scipy.special import expit, logit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -171,8 +172,9 @@ class Scorer:
     intercept: float
 
     def score(self, signals: np.ndarray) -> np.ndarray:
-        z = ((signals - self.mean) / self.scale) @ self.coef + self.intercept
-        result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        result: np.ndarray = expit(
+            ((signals - self.mean) / self.scale) @ self.coef + self.intercept
+        )
         return result
 
 
@@ -496,12 +498,12 @@ def _fit(
     model.intent = _fit_head(features, [example.label for example in examples], labels, settings)
     inside = [example for example in examples if example.label != OUT_OF_SCOPE]
     if inside:
-        width = sum(encoders.DIMENSIONS[name] for name in settings.encoders)
+        bank = np.vstack([vectors[example.text] for example in inside]).astype(np.float32)
         outside = [vectors[e.text] for e in examples if e.label == OUT_OF_SCOPE]
         model.bank = Bank(
-            np.vstack([vectors[example.text] for example in inside]).astype(np.float32),
+            bank,
             np.array([labels.index(example.label) for example in inside], dtype=np.int32),
-            np.vstack(outside).astype(np.float32) if outside else np.zeros((0, width), np.float32),
+            np.vstack(outside).astype(np.float32) if outside else bank[:0],
         )
     return model
 
@@ -635,14 +637,12 @@ def _threshold(
         if recall > caught or not len(outside):
             chosen, caught = float(threshold), recall
     below = outside[(outside >= lowest) & (outside < chosen)]
-    if caught <= 0 or not len(below):
+    if not len(below):
         return chosen
-    highest = float(below.max())
+    pair = np.array([below.max(), chosen])
     if not logistic:
-        return (highest + chosen) / 2
-    low, high = np.clip([highest, chosen], 1e-6, 1 - 1e-6)
-    middle = (np.log(low / (1 - low)) + np.log(high / (1 - high))) / 2
-    return float(1 / (1 + np.exp(-middle)))
+        return float(pair.mean())
+    return float(expit(logit(np.clip(pair, 1e-6, 1 - 1e-6)).mean()))
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
